@@ -1,0 +1,60 @@
+import { CarebridgeError } from '../errors.js';
+import { type CountryCode, parsePhoneNumberFromString } from 'libphonenumber-js';
+import { z } from 'zod';
+import type { IdentityKind, IdentityRef } from '../schemas/index.js';
+
+const EmailSchema = z.email().max(254);
+
+/** Raised when an identity cannot be put in canonical form; `field` names the input it came from. */
+export class InvalidIdentityError extends CarebridgeError {
+  override name = 'InvalidIdentityError';
+}
+
+/** Canonical email: trimmed, lower-cased, syntactically valid. */
+export function normalizeEmail(raw: string): string {
+  const email = raw.trim().toLowerCase();
+  if (!EmailSchema.safeParse(email).success) throw new InvalidIdentityError('not a valid email address');
+  return email;
+}
+
+/**
+ * Canonical phone number in E.164. Numbers without a country prefix are read in `defaultCountry`
+ * (a deployment setting); a number that is not valid for its country is rejected.
+ */
+export function normalizePhone(raw: string, defaultCountry?: CountryCode): string {
+  const parsed = parsePhoneNumberFromString(raw.trim(), defaultCountry);
+  if (parsed === undefined || !parsed.isValid()) throw new InvalidIdentityError('not a valid phone number');
+  return parsed.number;
+}
+
+/** Builds a canonical identity of any kind. */
+export function normalizeIdentity(kind: IdentityKind, raw: string, defaultCountry?: CountryCode): IdentityRef {
+  switch (kind) {
+    case 'email':
+      return { kind, value: normalizeEmail(raw) };
+    case 'phone':
+      return { kind, value: normalizePhone(raw, defaultCountry) };
+    case 'visitor':
+    case 'external': {
+      const value = raw.trim();
+      if (value.length === 0 || value.length > 320) throw new InvalidIdentityError(`not a valid ${kind} id`);
+      return { kind, value };
+    }
+  }
+}
+
+/** Stable string form of an identity, for sets and maps. */
+export function identityString(identity: IdentityRef): string {
+  return `${identity.kind}#${identity.value}`;
+}
+
+/** Removes repeated identities, keeping the first occurrence's position. */
+export function uniqueIdentities(identities: readonly IdentityRef[]): IdentityRef[] {
+  const seen = new Set<string>();
+  return identities.filter((identity) => {
+    const key = identityString(identity);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}

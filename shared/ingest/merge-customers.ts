@@ -1,0 +1,169 @@
+import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import type { Clock } from '../clock.js';
+import type { ConsentMap, Customer } from '../schemas/index.js';
+import { ConsentChannelSchema } from '../schemas/index.js';
+import { getCustomerVersions, type VersionedCustomer } from '../store/customers.js';
+import type { Db } from '../store/db.js';
+import { customerItem } from '../store/items.js';
+import { conversationKey, customerKey, identityKey } from '../store/keys.js';
+import { cancelledTransaction } from '../store/write-errors.js';
+import { uniqueIdentities } from './identity.js';
+
+/** DynamoDB's limit of items in one transaction. */
+const MAX_TRANSACTION_ITEMS = 100;
+
+/**
+ * Merges customers found to be one person (one message carried identities of each), in one
+ * transaction. Policy (docs/data-model.md, "Merging customers"):
+ * - the oldest customer survives and takes every identity; the others keep their profile, marked
+ *   `mergedInto`, so their old ids still resolve;
+ * - no interaction moves: the survivor's timeline also reads the merged customers' partitions;
+ * - open conversations of the merged customers move to the survivor; the survivor's own open
+ *   conversation (else the oldest merged one) is the one new messages continue;
+ * - consent per channel: an opt-out on either side wins, else the latest opt-in.
+ *
+ * Returns the ids merged away, or an empty list when a concurrent change won (re-read and retry).
+ */
+export async function mergeCustomers(db: Db, customerIds: readonly string[], clock: Clock): Promise<string[]> {
+  const profiles = await getCustomerVersions(db, customerIds);
+  const found = [...profiles.values()];
+  if (found.length !== customerIds.length || found.some(({ customer }) => customer.mergedInto)) return [];
+
+  const [survivor, ...losers] = found.sort(byAge);
+  if (!survivor) return [];
+  const now = clock.now();
+  const openConversationId =
+    survivor.customer.openConversationId ??
+    losers.find(({ customer }) => customer.openConversationId)?.customer.openConversationId;
+  const survivorId = survivor.customer.customerId;
+  const merged = mergedProfile(survivor, losers, openConversationId, now);
+
+  const items: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']> = [
+    {
+      Put: {
+        TableName: db.tableName,
+        Item: customerItem(merged, survivor.version + 1),
+        ConditionExpression: '#version = :version AND attribute_not_exists(mergedInto)',
+        ExpressionAttributeNames: { '#version': 'version' },
+        ExpressionAttributeValues: { ':version': survivor.version },
+      },
+    },
+  ];
+  for (const loser of losers) {
+    const { customer } = loser;
+    items.push({
+      Update: {
+        TableName: db.tableName,
+        Key: customerKey(customer.customerId),
+        UpdateExpression:
+          'SET mergedInto = :survivor, updatedAt = :now, #version = :next REMOVE openConversationId, gsi3pk, gsi3sk',
+        ConditionExpression: '#version = :version AND attribute_not_exists(mergedInto)',
+        ExpressionAttributeNames: { '#version': 'version' },
+        ExpressionAttributeValues: {
+          ':survivor': survivorId,
+          ':now': now,
+          ':version': loser.version,
+          ':next': loser.version + 1,
+        },
+      },
+    });
+    if (customer.openConversationId) {
+      items.push({
+        Update: {
+          TableName: db.tableName,
+          Key: conversationKey(customer.openConversationId),
+          UpdateExpression: 'SET customerId = :survivor, updatedAt = :now',
+          ConditionExpression: 'customerId = :loser',
+          ExpressionAttributeValues: { ':survivor': survivorId, ':now': now, ':loser': customer.customerId },
+        },
+      });
+    }
+    for (const identity of customer.identities) {
+      items.push(repointIdentity(db, identity, customer.customerId, survivorId, openConversationId));
+    }
+  }
+  if (!survivor.customer.openConversationId && openConversationId) {
+    for (const identity of survivor.customer.identities) {
+      items.push(repointIdentity(db, identity, survivorId, survivorId, openConversationId));
+    }
+  }
+  if (items.length > MAX_TRANSACTION_ITEMS) {
+    throw new Error(`merging ${customerIds.length} customers needs ${items.length} writes, over one transaction`);
+  }
+
+  try {
+    await db.doc.send(new TransactWriteCommand({ TransactItems: items }));
+  } catch (error) {
+    if (cancelledTransaction(error) === null) throw error;
+    return [];
+  }
+  return losers.map(({ customer }) => customer.customerId);
+}
+
+/** Oldest first: creation time, then id (ULIDs sort by time) to break ties. */
+function byAge(a: VersionedCustomer, b: VersionedCustomer): number {
+  return a.customer.createdAt.localeCompare(b.customer.createdAt) || a.customer.customerId.localeCompare(b.customer.customerId);
+}
+
+function mergedProfile(
+  survivor: VersionedCustomer,
+  losers: readonly VersionedCustomer[],
+  openConversationId: string | undefined,
+  now: string,
+): Customer {
+  const all = [survivor, ...losers].map(({ customer }) => customer);
+  const lastInteractionAt = all
+    .map((customer) => customer.lastInteractionAt)
+    .filter((at): at is string => at !== undefined)
+    .sort()
+    .at(-1);
+  const name = all.find((customer) => customer.name)?.name;
+  const { openConversationId: _ignored, ...rest } = survivor.customer;
+  return {
+    ...rest,
+    ...(name ? { name } : {}),
+    identities: uniqueIdentities(all.flatMap((customer) => customer.identities)),
+    consent: mergeConsent(all.map((customer) => customer.consent)),
+    mergedFrom: [...new Set(all.flatMap((customer) => customer.mergedFrom).concat(losers.map((l) => l.customer.customerId)))],
+    ...(openConversationId ? { openConversationId } : {}),
+    ...(lastInteractionAt ? { lastInteractionAt } : {}),
+    updatedAt: now,
+  };
+}
+
+/** Per channel: any opt-out wins (the latest one), else the latest opt-in. */
+export function mergeConsent(consents: readonly ConsentMap[]): ConsentMap {
+  const merged: ConsentMap = {};
+  for (const channel of ConsentChannelSchema.options) {
+    const decisions = consents.flatMap((consent) => consent[channel] ?? []);
+    const optOuts = decisions.filter((decision) => decision.status === 'opted_out');
+    const pool = optOuts.length > 0 ? optOuts : decisions;
+    const latest = pool.sort((a, b) => a.at.localeCompare(b.at)).at(-1);
+    if (latest) merged[channel] = latest;
+  }
+  return merged;
+}
+
+function repointIdentity(
+  db: Db,
+  identity: { kind: Customer['identities'][number]['kind']; value: string },
+  fromCustomerId: string,
+  toCustomerId: string,
+  conversationId: string | undefined,
+) {
+  return {
+    Update: {
+      TableName: db.tableName,
+      Key: identityKey(identity),
+      UpdateExpression: conversationId
+        ? 'SET customerId = :to, conversationId = :conversation'
+        : 'SET customerId = :to REMOVE conversationId',
+      ConditionExpression: 'customerId = :from',
+      ExpressionAttributeValues: {
+        ':to': toCustomerId,
+        ':from': fromCustomerId,
+        ...(conversationId ? { ':conversation': conversationId } : {}),
+      },
+    },
+  };
+}

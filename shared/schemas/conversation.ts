@@ -1,0 +1,31 @@
+import { z } from 'zod';
+import { ChannelSchema, IdSchema, IsoTimestampSchema, PrioritySchema, TierSchema } from './common.js';
+
+export const ConversationStatusSchema = z.enum(['open', 'pending', 'resolved']);
+export type ConversationStatus = z.infer<typeof ConversationStatusSchema>;
+
+/**
+ * A concern, from the first message to resolution, across channels. `open` waits on us, `pending`
+ * waits on the customer, `resolved` is done.
+ */
+export const ConversationSchema = z.strictObject({
+  conversationId: IdSchema,
+  customerId: IdSchema,
+  status: ConversationStatusSchema,
+  /** Channel of the message that opened it. */
+  channel: ChannelSchema,
+  tier: TierSchema,
+  priority: PrioritySchema,
+  subject: z.string().max(500).optional(),
+  openedAt: IsoTimestampSchema,
+  /** Version of the SLA policy the due times were computed under. */
+  slaPolicyVersion: z.string().max(50),
+  firstResponseDueAt: IsoTimestampSchema,
+  resolutionDueAt: IsoTimestampSchema,
+  firstRespondedAt: IsoTimestampSchema.optional(),
+  lastInboundAt: IsoTimestampSchema.optional(),
+  lastOutboundAt: IsoTimestampSchema.optional(),
+  resolvedAt: IsoTimestampSchema.optional(),
+  updatedAt: IsoTimestampSchema,
+});
+export type Conversation = z.infer<typeof ConversationSchema>;

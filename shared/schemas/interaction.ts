@@ -1,0 +1,41 @@
+import { z } from 'zod';
+import { ChannelSchema, IdSchema, IsoTimestampSchema } from './common.js';
+import { IdentityRefSchema } from './identity.js';
+
+export const DirectionSchema = z.enum(['inbound', 'outbound']);
+export type Direction = z.infer<typeof DirectionSchema>;
+
+/** Metadata of an attachment; the content stays in object storage. */
+export const AttachmentSchema = z.strictObject({
+  filename: z.string().max(255).optional(),
+  contentType: z.string().max(255),
+  size: z.number().int().nonnegative(),
+  /** Where the content is stored (e.g. `s3://bucket/key`) or fetched from (an MMS media URL). */
+  location: z.string().max(2048).optional(),
+});
+export type Attachment = z.infer<typeof AttachmentSchema>;
+
+export const MAX_BODY_CHARS = 32_768;
+
+/** One message on the timeline, in or out, of any channel. */
+export const InteractionSchema = z.strictObject({
+  interactionId: IdSchema,
+  customerId: IdSchema,
+  conversationId: IdSchema,
+  direction: DirectionSchema,
+  channel: ChannelSchema,
+  /** The customer's identities the message came from (inbound) or went to (outbound). */
+  identities: z.array(IdentityRefSchema).min(1).max(5),
+  subject: z.string().max(500).optional(),
+  body: z.string().max(MAX_BODY_CHARS),
+  attachments: z.array(AttachmentSchema).max(50),
+  /** The provider's id for this message (SES message id, Twilio MessageSid, form submission id...). */
+  providerMessageId: z.string().min(1).max(512),
+  /** Further provider references (e.g. email Message-ID header, form id). */
+  providerRefs: z.record(z.string().max(100), z.string().max(2048)),
+  occurredAt: IsoTimestampSchema,
+  recordedAt: IsoTimestampSchema,
+  /** Outbound delivery state. */
+  deliveryStatus: z.enum(['queued', 'sent', 'delivered', 'failed']).optional(),
+});
+export type Interaction = z.infer<typeof InteractionSchema>;

@@ -1,0 +1,37 @@
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { NotFoundError } from '../errors.js';
+import type { Conversation } from '../schemas/index.js';
+import type { Db } from './db.js';
+import { conversationFromItem, conversationItem } from './items.js';
+import { conversationKey } from './keys.js';
+import { conditionFailedItem } from './write-errors.js';
+
+/** Access pattern "conversation by id". Throws NotFoundError for an unknown id. */
+export async function getConversation(db: Db, conversationId: string, consistent = false): Promise<Conversation> {
+  const output = await db.doc.send(
+    new GetCommand({ TableName: db.tableName, Key: conversationKey(conversationId), ConsistentRead: consistent }),
+  );
+  if (!output.Item) throw new NotFoundError('conversation not found');
+  return conversationFromItem(output.Item);
+}
+
+/**
+ * Replaces a conversation if nobody changed it since it was read (its `updatedAt` is the version).
+ * Returns false when someone did; the caller re-reads and decides again.
+ */
+export async function replaceConversation(db: Db, next: Conversation, readUpdatedAt: string): Promise<boolean> {
+  try {
+    await db.doc.send(
+      new PutCommand({
+        TableName: db.tableName,
+        Item: conversationItem(next),
+        ConditionExpression: 'updatedAt = :read',
+        ExpressionAttributeValues: { ':read': readUpdatedAt },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (conditionFailedItem(error) === null) throw error;
+    return false;
+  }
+}

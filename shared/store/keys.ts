@@ -1,0 +1,67 @@
+import type { Channel, IdentityRef, Tier } from '../schemas/index.js';
+
+/**
+ * Every key value of the single table is built here and nowhere else. Values carry an entity prefix
+ * so one partition can hold several entity types and a key always says what it points to.
+ * The access patterns these serve are listed in docs/data-model.md.
+ */
+
+export type Entity = 'customer' | 'identity' | 'conversation' | 'interaction';
+
+export interface PrimaryKey {
+  pk: string;
+  sk: string;
+}
+
+const PROFILE = 'PROFILE';
+
+/** Customer profile: `CUSTOMER#<id>` / `PROFILE`. */
+export function customerKey(customerId: string): PrimaryKey {
+  return { pk: `CUSTOMER#${customerId}`, sk: PROFILE };
+}
+
+/** Identity lock and pointer: `IDENTITY#<kind>#<value>` / `IDENTITY`; unique by construction. */
+export function identityKey(identity: IdentityRef): PrimaryKey {
+  return { pk: `IDENTITY#${identity.kind}#${identity.value}`, sk: 'IDENTITY' };
+}
+
+/** Conversation: `CONVERSATION#<id>` / `CONVERSATION`. */
+export function conversationKey(conversationId: string): PrimaryKey {
+  return { pk: `CONVERSATION#${conversationId}`, sk: 'CONVERSATION' };
+}
+
+/**
+ * Inbound interaction keyed by the provider's message id, so the put that stores it is also the
+ * idempotency check: a retried delivery hits the same key.
+ */
+export function inboundInteractionKey(channel: Channel, providerMessageId: string): PrimaryKey {
+  return { pk: `MESSAGE#${channel}#${providerMessageId}`, sk: 'MESSAGE' };
+}
+
+/** Outbound interaction keyed by our own id. */
+export function outboundInteractionKey(interactionId: string): PrimaryKey {
+  return { pk: `MESSAGE#outbound#${interactionId}`, sk: 'MESSAGE' };
+}
+
+/** gsi1: a customer's timeline, newest first when read backwards. */
+export function timelineIndexKeys(customerId: string, occurredAt: string, interactionId: string) {
+  return { gsi1pk: timelinePartition(customerId), gsi1sk: `${TIMELINE_PREFIX}${occurredAt}#${interactionId}` };
+}
+
+export const TIMELINE_PREFIX = 'INTERACTION#';
+/** Sorts after every timeline sort key: the upper bound of a newest-first read. */
+export const TIMELINE_END = 'INTERACTION#~';
+
+export function timelinePartition(customerId: string): string {
+  return `CUSTOMER#${customerId}`;
+}
+
+/** gsi2: work queue of a tier and status, ordered by the SLA due time. */
+export function workQueueIndexKeys(tier: Tier, status: 'open' | 'pending', dueAt: string, conversationId: string) {
+  return { gsi2pk: `QUEUE#${tier}#${status}`, gsi2sk: `${dueAt}#${conversationId}` };
+}
+
+/** gsi3: customers by last-interaction date, one partition per month. */
+export function activityIndexKeys(customerId: string, lastInteractionAt: string) {
+  return { gsi3pk: `ACTIVITY#${lastInteractionAt.slice(0, 7)}`, gsi3sk: `${lastInteractionAt}#${customerId}` };
+}
