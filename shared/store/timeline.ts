@@ -35,7 +35,8 @@ export async function getTimeline(
           KeyConditionExpression: 'gsi1pk = :partition AND gsi1sk BETWEEN :start AND :before',
           ExpressionAttributeValues: { ':partition': partition, ':start': TIMELINE_PREFIX, ':before': before },
           ScanIndexForward: false,
-          Limit: page.limit + 1,
+          // BETWEEN includes the cursor item itself; one more beyond the page tells whether another follows.
+          Limit: page.limit + 2,
         }),
       ),
     ),

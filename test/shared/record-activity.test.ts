@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { ingestInbound } from '../../shared/ingest/ingest.js';
+import type { RoutingRequest } from '../../shared/routing/handoff.js';
+import { recordInboundActivity } from '../../shared/routing/record-activity.js';
+import { getConversation, replaceConversation } from '../../shared/store/conversations.js';
+import { getCustomer } from '../../shared/store/customers.js';
+import { useDynamoTable } from '../support/dynamodb.js';
+import { clock, email, inbound, testDb } from '../support/inbound.js';
+
+const table = useDynamoTable();
+
+function requestFor(result: Awaited<ReturnType<typeof ingestInbound>>): RoutingRequest {
+  return {
+    kind: 'inbound',
+    customerId: result.customerId,
+    conversationId: result.conversationId,
+    interactionId: result.interactionId,
+    channel: result.channel,
+    occurredAt: result.occurredAt,
+    conversationOpened: result.conversationOpened,
+  };
+}
+
+describe('recordInboundActivity', () => {
+  it("moves the customer's last interaction and the conversation's last inbound forward", async () => {
+    const db = testDb(table);
+    const first = await ingestInbound(db, inbound([email('act@example.com')], { receivedAt: '2026-11-20T09:00:00.000Z' }), clock);
+    const second = await ingestInbound(db, inbound([email('act@example.com')], { receivedAt: '2026-11-21T09:00:00.000Z' }), clock);
+
+    await recordInboundActivity(db, requestFor(second), clock);
+
+    expect((await getCustomer(db, first.customerId)).lastInteractionAt).toBe('2026-11-21T09:00:00.000Z');
+    expect((await getConversation(db, first.conversationId)).lastInboundAt).toBe('2026-11-21T09:00:00.000Z');
+  });
+
+  it('ignores a late or repeated request instead of moving time backwards', async () => {
+    const db = testDb(table);
+    const early = await ingestInbound(db, inbound([email('late@example.com')], { receivedAt: '2026-11-20T09:00:00.000Z' }), clock);
+    const late = await ingestInbound(db, inbound([email('late@example.com')], { receivedAt: '2026-11-22T09:00:00.000Z' }), clock);
+
+    await recordInboundActivity(db, requestFor(late), clock);
+    await recordInboundActivity(db, requestFor(early), clock);
+    await recordInboundActivity(db, requestFor(late), clock);
+
+    expect((await getCustomer(db, early.customerId)).lastInteractionAt).toBe('2026-11-22T09:00:00.000Z');
+    expect((await getConversation(db, early.conversationId)).lastInboundAt).toBe('2026-11-22T09:00:00.000Z');
+  });
+
+  it('puts a conversation waiting on the customer back to open when they write', async () => {
+    const db = testDb(table);
+    const first = await ingestInbound(db, inbound([email('pending@example.com')], { receivedAt: '2026-11-20T09:00:00.000Z' }), clock);
+    const conversation = await getConversation(db, first.conversationId, true);
+    await replaceConversation(db, { ...conversation, status: 'pending', updatedAt: clock.now() }, conversation.updatedAt);
+    const reply = await ingestInbound(db, inbound([email('pending@example.com')], { receivedAt: '2026-11-20T10:00:00.000Z' }), clock);
+
+    await recordInboundActivity(db, requestFor(reply), clock);
+
+    expect((await getConversation(db, first.conversationId)).status).toBe('open');
+  });
+});
