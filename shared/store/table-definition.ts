@@ -16,6 +16,8 @@ export interface IndexDefinition {
   readonly sortKey: string;
   /** Why the index exists; copied into docs/data-model.md. */
   readonly purpose: string;
+  /** Attributes the index holds; ALL when omitted. */
+  readonly projection?: 'ALL' | 'KEYS_ONLY';
 }
 
 export const TABLE_INDEXES = [
@@ -30,12 +32,15 @@ export const TABLE_INDEXES = [
     partitionKey: 'gsi2pk',
     sortKey: 'gsi2sk',
     purpose: 'work queues: conversations by tier and status, ordered by SLA due time',
+    // Keys only: a conversation update that keeps its queue position then costs no index write.
+    projection: 'KEYS_ONLY',
   },
   {
     indexName: 'gsi3',
     partitionKey: 'gsi3pk',
     sortKey: 'gsi3sk',
     purpose: 'segments: customers by last-interaction date (one partition per month)',
+    projection: 'KEYS_ONLY',
   },
 ] as const satisfies readonly IndexDefinition[];
 
