@@ -42,3 +42,22 @@ export class UnauthorizedError extends CarebridgeError {
 export class ContentionError extends CarebridgeError {
   override name = 'ContentionError';
 }
+
+/** A provider refused or failed to take an outbound message. */
+export class DeliveryError extends CarebridgeError {
+  override name = 'DeliveryError';
+}
+
+/**
+ * A message cannot be sent to this customer on this channel: they opted out, the address is
+ * undeliverable, or they have no address for it. `reason` is stable for clients to branch on.
+ */
+export class NotDeliverableError extends ConflictError {
+  override name = 'NotDeliverableError';
+  constructor(
+    readonly reason: 'opted_out' | 'undeliverable' | 'no_address' | 'channel_unavailable',
+    message: string,
+  ) {
+    super(message);
+  }
+}

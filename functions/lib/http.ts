@@ -5,7 +5,9 @@ import {
   CarebridgeError,
   ConflictError,
   ContentionError,
+  DeliveryError,
   ForbiddenError,
+  NotDeliverableError,
   NotFoundError,
   UnauthorizedError,
   ValidationError,
@@ -136,6 +138,10 @@ export function errorResponses(): HttpMiddleware {
         request.response = json(error.statusCode, { error: error.code, message: error.message });
         return request.response;
       }
+      if (error instanceof NotDeliverableError) {
+        request.response = json(409, { error: 'not_deliverable', reason: error.reason, message: error.message });
+        return request.response;
+      }
       if (error instanceof CarebridgeError) {
         const [status, code] = statusOf(error);
         if (status >= 500) logger.error('request failed', { errorName: error.name });
@@ -155,5 +161,6 @@ function statusOf(error: CarebridgeError): [number, string] {
   if (error instanceof NotFoundError) return [404, 'not_found'];
   if (error instanceof ConflictError) return [409, 'conflict'];
   if (error instanceof ContentionError) return [503, 'busy'];
+  if (error instanceof DeliveryError) return [502, 'delivery_failed'];
   return [500, 'internal_error'];
 }

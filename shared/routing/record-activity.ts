@@ -1,14 +1,11 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Clock } from '../clock.js';
-import { ContentionError } from '../errors.js';
-import { getConversation, replaceConversation } from '../store/conversations.js';
+import { updateConversation } from '../store/conversations.js';
 import { getCustomer } from '../store/customers.js';
 import type { Db } from '../store/db.js';
 import { activityIndexKeys, customerKey } from '../store/keys.js';
 import { conditionFailedItem } from '../store/write-errors.js';
 import type { RoutingRequest } from './handoff.js';
-
-const MAX_ATTEMPTS = 4;
 
 /**
  * Applies an inbound interaction to its conversation and customer: the conversation waits on us
@@ -22,20 +19,17 @@ export async function recordInboundActivity(db: Db, request: RoutingRequest, clo
 }
 
 async function touchConversation(db: Db, request: RoutingRequest, clock: Clock): Promise<void> {
-  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const conversation = await getConversation(db, request.conversationId, attempt > 0);
+  await updateConversation(db, request.conversationId, (conversation) => {
     const alreadyApplied = conversation.lastInboundAt !== undefined && conversation.lastInboundAt >= request.occurredAt;
     // A resolved conversation stays resolved here; reopening belongs to the resolution workflow.
-    if (conversation.status === 'resolved' || (alreadyApplied && conversation.status === 'open')) return;
-    const next = {
+    if (conversation.status === 'resolved' || (alreadyApplied && conversation.status === 'open')) return undefined;
+    return {
       ...conversation,
-      status: 'open' as const,
+      status: 'open',
       lastInboundAt: alreadyApplied ? conversation.lastInboundAt : request.occurredAt,
       updatedAt: clock.now(),
     };
-    if (await replaceConversation(db, next, conversation.updatedAt)) return;
-  }
-  throw new ContentionError('conversation kept changing while recording activity');
+  });
 }
 
 async function touchCustomer(db: Db, customerId: string, occurredAt: string): Promise<void> {

@@ -16,6 +16,13 @@ export const IdentitySchema = IdentityRefSchema.extend({
   customerId: IdSchema,
   /** The owner's open conversation, so ingest threads a message with a single read. */
   conversationId: IdSchema.optional(),
+  /** Set when the address cannot receive messages (hard bounce, complaint, carrier block). */
+  undeliverable: z
+    .strictObject({
+      reason: z.enum(['bounce', 'complaint', 'carrier']),
+      at: IsoTimestampSchema,
+    })
+    .optional(),
   createdAt: IsoTimestampSchema,
 });
 export type Identity = z.infer<typeof IdentitySchema>;

@@ -15,6 +15,10 @@ export const AttachmentSchema = z.strictObject({
 });
 export type Attachment = z.infer<typeof AttachmentSchema>;
 
+/** Where an outbound message is: handed to us, to the provider, to the customer, or failed. */
+export const DeliveryStatusSchema = z.enum(['queued', 'sent', 'delivered', 'failed']);
+export type DeliveryStatus = z.infer<typeof DeliveryStatusSchema>;
+
 export const MAX_BODY_CHARS = 32_768;
 
 /** One message on the timeline, in or out, of any channel. */
@@ -36,6 +40,8 @@ export const InteractionSchema = z.strictObject({
   occurredAt: IsoTimestampSchema,
   recordedAt: IsoTimestampSchema,
   /** Outbound delivery state. */
-  deliveryStatus: z.enum(['queued', 'sent', 'delivered', 'failed']).optional(),
+  deliveryStatus: DeliveryStatusSchema.optional(),
+  /** Outbound: the staff member (JWT subject) or automation that wrote it. */
+  authorId: z.string().max(200).optional(),
 });
 export type Interaction = z.infer<typeof InteractionSchema>;

@@ -1,5 +1,5 @@
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { NotFoundError } from '../errors.js';
+import { ContentionError, NotFoundError } from '../errors.js';
 import type { Conversation } from '../schemas/index.js';
 import type { Db } from './db.js';
 import { conversationFromItem, conversationItem } from './items.js';
@@ -34,4 +34,25 @@ export async function replaceConversation(db: Db, next: Conversation, readUpdate
     if (conditionFailedItem(error) === null) throw error;
     return false;
   }
+}
+
+const MAX_UPDATE_ATTEMPTS = 4;
+
+/**
+ * Read-modify-write of one conversation with optimistic concurrency: `change` gets the current state
+ * and returns the next one, or undefined when nothing needs to change. Retried on a concurrent change.
+ * Returns the conversation as it now stands.
+ */
+export async function updateConversation(
+  db: Db,
+  conversationId: string,
+  change: (current: Conversation) => Conversation | undefined,
+): Promise<Conversation> {
+  for (let attempt = 0; attempt < MAX_UPDATE_ATTEMPTS; attempt++) {
+    const current = await getConversation(db, conversationId, attempt > 0);
+    const next = change(current);
+    if (next === undefined) return current;
+    if (await replaceConversation(db, next, current.updatedAt)) return next;
+  }
+  throw new ContentionError('the conversation kept changing; try again');
 }

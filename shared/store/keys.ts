@@ -6,7 +6,7 @@ import type { Channel, IdentityRef, Tier } from '../schemas/index.js';
  * The access patterns these serve are listed in docs/data-model.md.
  */
 
-export type Entity = 'customer' | 'identity' | 'conversation' | 'interaction';
+export type Entity = 'customer' | 'identity' | 'conversation' | 'interaction' | 'email-id' | 'chat-connection';
 
 export interface PrimaryKey {
   pk: string;
@@ -64,4 +64,22 @@ export function workQueueIndexKeys(tier: Tier, status: 'open' | 'pending', dueAt
 /** gsi3: customers by last-interaction date, one partition per month. */
 export function activityIndexKeys(customerId: string, lastInteractionAt: string) {
   return { gsi3pk: `ACTIVITY#${lastInteractionAt.slice(0, 7)}`, gsi3sk: `${lastInteractionAt}#${customerId}` };
+}
+
+/**
+ * Email Message-ID we sent or received → its conversation, so a reply quoting it in In-Reply-To or
+ * References continues that conversation: `EMAILID#<message-id>` / `EMAILID`.
+ */
+export function emailMessageIdKey(messageId: string): PrimaryKey {
+  return { pk: `EMAILID#${messageId}`, sk: 'EMAILID' };
+}
+
+/** A live chat WebSocket connection (expires by TTL): `CONNECTION#<connectionId>` / `CONNECTION`. */
+export function chatConnectionKey(connectionId: string): PrimaryKey {
+  return { pk: `CONNECTION#${connectionId}`, sk: 'CONNECTION' };
+}
+
+/** gsi1: a chat visitor's live connections, newest first. */
+export function visitorConnectionIndexKeys(visitorId: string, connectedAt: string, connectionId: string) {
+  return { gsi1pk: `VISITOR#${visitorId}`, gsi1sk: `CONNECTION#${connectedAt}#${connectionId}` };
 }

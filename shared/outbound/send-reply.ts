@@ -1,0 +1,89 @@
+import type { Clock } from '../clock.js';
+import { DeliveryError, NotDeliverableError } from '../errors.js';
+import type { Interaction } from '../schemas/index.js';
+import { getConversation, updateConversation } from '../store/conversations.js';
+import { getCustomer } from '../store/customers.js';
+import type { Db } from '../store/db.js';
+import { getIdentities } from '../store/identities.js';
+import { latestInbound, putOutboundInteraction, recordDelivery } from '../store/interactions.js';
+import { assertDeliverable, replyAddress, replyChannel } from './choose-recipient.js';
+import type { ReplyChannel, Senders } from './sender.js';
+
+export interface ReplyRequest {
+  readonly conversationId: string;
+  readonly body: string;
+  /** Channel to use; by default the channel of the customer's latest message in the conversation. */
+  readonly channel?: ReplyChannel | undefined;
+  /** The staff member writing (JWT subject). */
+  readonly authorId: string;
+}
+
+/**
+ * Sends a staff reply on the customer's channel and records it on the timeline.
+ *
+ * The outbound interaction is stored (`queued`) before the provider is called and updated with the
+ * provider's answer (`sent`, `queued` for an offline chat visitor, or `failed`), so every attempt is
+ * on record. The conversation then waits on the customer (`pending`), and its first response time is
+ * kept for the SLA. Refused with NotDeliverableError (409) when the customer opted out of the channel,
+ * the address is undeliverable, or there is no address for it.
+ */
+export async function sendReply(db: Db, senders: Senders, request: ReplyRequest, clock: Clock): Promise<Interaction> {
+  const conversation = await getConversation(db, request.conversationId);
+  const customer = await getCustomer(db, conversation.customerId);
+  const answering = await latestInbound(db, customer, conversation.conversationId);
+  const channel = replyChannel(customer, request.channel, answering);
+  const sender = senders[channel];
+  if (!sender) throw new NotDeliverableError('channel_unavailable', `no ${channel} provider is configured`);
+  const to = replyAddress(customer, channel, answering);
+  const [stored] = await getIdentities(db, [to], true);
+  assertDeliverable(customer, channel, stored);
+
+  const now = clock.now();
+  const interactionId = clock.newId();
+  const interaction: Interaction = {
+    interactionId,
+    customerId: customer.customerId,
+    conversationId: conversation.conversationId,
+    direction: 'outbound',
+    channel,
+    identities: [to],
+    ...(conversation.subject ? { subject: conversation.subject } : {}),
+    body: request.body,
+    attachments: [],
+    providerMessageId: interactionId,
+    providerRefs: {},
+    occurredAt: now,
+    recordedAt: now,
+    deliveryStatus: 'queued',
+    authorId: request.authorId,
+  };
+  await putOutboundInteraction(db, interaction);
+
+  let receipt: Awaited<ReturnType<typeof sender.send>>;
+  try {
+    receipt = await sender.send({
+      interactionId,
+      conversationId: conversation.conversationId,
+      customerId: customer.customerId,
+      channel,
+      to,
+      ...(conversation.subject ? { subject: conversation.subject } : {}),
+      body: request.body,
+      ...(answering ? { inResponseTo: answering } : {}),
+    });
+  } catch (error) {
+    await recordDelivery(db, interactionId, 'failed');
+    throw error instanceof DeliveryError ? error : new DeliveryError(`the ${channel} provider failed`, { cause: error });
+  }
+  const providerRefs = { providerId: receipt.providerMessageId, ...receipt.providerRefs };
+  await recordDelivery(db, interactionId, receipt.status, providerRefs);
+
+  await updateConversation(db, conversation.conversationId, (current) => ({
+    ...current,
+    status: current.status === 'resolved' ? 'resolved' : 'pending',
+    firstRespondedAt: current.firstRespondedAt ?? now,
+    lastOutboundAt: now,
+    updatedAt: clock.now(),
+  }));
+  return { ...interaction, deliveryStatus: receipt.status, providerRefs };
+}
