@@ -1,0 +1,146 @@
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { type LocalStack, type LocalStackInfo, startLocalStack } from './stack.js';
+
+/**
+ * `npm start`: the whole backend on this machine, on 127.0.0.1 only. Settings come from the environment:
+ * PORT (gateway, default 3000); CAREBRIDGE_DATA_DIR (default .carebridge/data, `:memory:` for none);
+ * CAREBRIDGE_DYNAMODB_PORT, CAREBRIDGE_SQS_PORT, CAREBRIDGE_SES_PORT (free ports by default);
+ * CAREBRIDGE_SEED=false to skip the demo data; POWERTOOLS_LOG_LEVEL (default WARN);
+ * CAREBRIDGE_CLOCK_OFFSET_MS (time warp, read by shared/clock.ts).
+ */
+
+const REPOSITORY_ROOT = fileURLToPath(new URL('..', import.meta.url));
+const STATE_FILE = join(REPOSITORY_ROOT, '.carebridge', 'local.json');
+const IN_MEMORY = ':memory:';
+
+const PortSchema = z.coerce.number().int().min(0).max(65_535);
+const SettingsSchema = z.object({
+  PORT: PortSchema.default(3000),
+  CAREBRIDGE_DATA_DIR: z.string().trim().min(1).default('.carebridge/data'),
+  CAREBRIDGE_DYNAMODB_PORT: PortSchema.default(0),
+  CAREBRIDGE_SQS_PORT: PortSchema.default(0),
+  CAREBRIDGE_SES_PORT: PortSchema.default(0),
+  CAREBRIDGE_SEED: z.enum(['true', 'false']).default('true'),
+  POWERTOOLS_LOG_LEVEL: z.string().trim().min(1).default('WARN'),
+  CAREBRIDGE_CLOCK_OFFSET_MS: z.coerce.number().int().optional(),
+});
+
+async function main(): Promise<void> {
+  const settings = readSettings();
+  const startedAt = performance.now();
+  const dataDir =
+    settings.CAREBRIDGE_DATA_DIR === IN_MEMORY ? undefined : resolve(settings.CAREBRIDGE_DATA_DIR);
+  const stack = await startLocalStack({
+    port: settings.PORT,
+    dynamodbPort: settings.CAREBRIDGE_DYNAMODB_PORT,
+    sqsPort: settings.CAREBRIDGE_SQS_PORT,
+    sesPort: settings.CAREBRIDGE_SES_PORT,
+    ...(dataDir !== undefined ? { dataDir } : {}),
+    seed: settings.CAREBRIDGE_SEED === 'true',
+    logLevel: settings.POWERTOOLS_LOG_LEVEL,
+  });
+  stopOnSignals(stack);
+  await writeStateFile(stack.info);
+  printBanner(stack, {
+    dataDir,
+    startedInMs: performance.now() - startedAt,
+    clockOffsetMs: settings.CAREBRIDGE_CLOCK_OFFSET_MS,
+  });
+}
+
+function readSettings(): z.infer<typeof SettingsSchema> {
+  // An empty variable counts as unset.
+  const present = Object.fromEntries(
+    Object.entries(process.env).filter(([, value]) => value !== undefined && value.trim() !== ''),
+  );
+  const parsed = SettingsSchema.safeParse(present);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+  throw new SettingsError(`invalid settings:\n${problems.join('\n')}`);
+}
+
+/** A setting of the environment is invalid; reported without a stack trace. */
+class SettingsError extends Error {
+  override name = 'SettingsError';
+}
+
+function stopOnSignals(stack: LocalStack): void {
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      console.error(`\n${signal} again: exiting without a clean stop`);
+      process.exit(1);
+    }
+    stopping = true;
+    console.log(`\n${signal}: stopping the local stack...`);
+    stack.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error('stopping failed', error);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+/** Writes the endpoints and tokens for scripts and tools; readable by this user only (it holds tokens). */
+async function writeStateFile(info: LocalStackInfo): Promise<void> {
+  await mkdir(dirname(STATE_FILE), { recursive: true });
+  await writeFile(STATE_FILE, `${JSON.stringify(info, null, 2)}\n`, { mode: 0o600 });
+  await chmod(STATE_FILE, 0o600);
+}
+
+function printBanner(
+  stack: LocalStack,
+  run: { dataDir: string | undefined; startedInMs: number; clockOffsetMs: number | undefined },
+): void {
+  const { info, seeded } = stack;
+  const row = (label: string, value: string) => `  ${label.padEnd(12)} ${value}`;
+  const lines = [
+    '',
+    `carebridge local stack is up (${(run.startedInMs / 1000).toFixed(1)} s), on 127.0.0.1 only`,
+    '',
+    row('API', info.apiUrl),
+    row('DynamoDB', `${info.dynamodb.endpoint}  table ${info.dynamodb.tableName}`),
+    row('SQS, S3', info.sqs.endpoint),
+    ...Object.entries(info.sqs.queues).map(([name, url]) => row(`  ${name}`, url)),
+    row('SES', `${info.ses.endpoint}  mailbox ${info.ses.mailboxUrl}`),
+    row('JWT issuer', `${info.issuer}  client id ${info.clientId}`),
+    row('data', run.dataDir ?? 'in memory'),
+    ...(run.clockOffsetMs ? [row('time warp', `${run.clockOffsetMs} ms ahead`)] : []),
+    row(
+      'demo data',
+      seeded.length === 0
+        ? 'not seeded'
+        : `${seeded.length} web forms (${seeded.filter((submission) => submission.status === 202).length} new)`,
+    ),
+    '',
+    'Dev tokens (valid 12 h, until the next start):',
+    ...Object.entries(info.tokens).map(([role, token]) => row(role, token)),
+    '',
+    `Written to ${relative(process.cwd(), STATE_FILE) || STATE_FILE}. Try:`,
+    `  curl -H "Authorization: Bearer $(jq -r .tokens.agent ${relative(process.cwd(), STATE_FILE)})" \\`,
+    `    "${info.apiUrl}/v1/customers?email=ada@example.com"`,
+    '',
+    'Ctrl-C stops everything.',
+  ];
+  console.log(lines.join('\n'));
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof SettingsError) {
+    console.error(`carebridge local stack: ${error.message}`);
+  } else if (error instanceof Error && 'code' in error && error.code === 'EADDRINUSE') {
+    console.error(
+      `carebridge local stack: ${error.message}; choose other ports with PORT or CAREBRIDGE_*_PORT`,
+    );
+  } else {
+    console.error('carebridge local stack failed to start:', error);
+  }
+  process.exit(1);
+});

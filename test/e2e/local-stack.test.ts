@@ -1,0 +1,243 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { z } from 'zod';
+import type { StaffRole } from '../../functions/lib/http.js';
+import { type LocalStack, startLocalStack } from '../../local/stack.js';
+
+/**
+ * The whole local stack on free ports, driven over HTTP like a client would: web form in, staff API
+ * out, the routing consumer in between. Waits poll for a condition with a bound; nothing is timed.
+ */
+
+let stack: LocalStack;
+let dataDir: string;
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'carebridge-e2e-'));
+  stack = await startLocalStack({ port: 0, dataDir, logLevel: 'ERROR' });
+});
+
+afterAll(async () => {
+  await stack?.stop();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+interface Reply {
+  readonly status: number;
+  readonly body: unknown;
+}
+
+async function call(
+  path: string,
+  init: { role?: StaffRole; method?: string; body?: unknown } = {},
+): Promise<Reply> {
+  const headers: Record<string, string> = {};
+  if (init.role) headers.authorization = `Bearer ${stack.info.tokens[init.role]}`;
+  if (init.body !== undefined) headers['content-type'] = 'application/json';
+  const response = await fetch(`${stack.info.apiUrl}${path}`, {
+    method: init.method ?? 'GET',
+    headers,
+    ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text === '' ? undefined : JSON.parse(text) };
+}
+
+function submitWebForm(submission: Record<string, unknown>): Promise<Reply> {
+  return call('/v1/channels/webform', { method: 'POST', body: submission });
+}
+
+/** Polls `probe` until it yields a value; fails after 10 s. */
+async function eventually<T>(probe: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('condition not met within 10 s');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+const IdsSchema = z.strictObject({
+  customerId: z.string(),
+  conversationId: z.string(),
+  interactionId: z.string(),
+});
+const ValidationReplySchema = z.object({
+  issues: z.array(z.object({ field: z.string(), message: z.string() })),
+});
+const CustomerSchema = z.object({ customerId: z.string(), lastInteractionAt: z.string().optional() });
+const TimelineSchema = z.object({
+  items: z.array(
+    z.looseObject({ interactionId: z.string(), subject: z.string().optional(), occurredAt: z.string() }),
+  ),
+});
+
+describe('local stack, end to end', () => {
+  const run = randomUUID().slice(0, 8);
+  const email = `e2e-${run}@example.com`;
+  const first = {
+    email: `  E2E-${run}@Example.com `,
+    name: 'Edith Clarke',
+    subject: 'Invoice',
+    message: 'My invoice shows the wrong address.',
+    submissionId: `e2e-${run}-1`,
+  };
+  let ids: z.infer<typeof IdsSchema>;
+
+  it('serves the local routes only on 127.0.0.1', () => {
+    const urls = [
+      stack.info.apiUrl,
+      stack.info.dynamodb.endpoint,
+      stack.info.sqs.endpoint,
+      stack.info.ses.endpoint,
+    ];
+    for (const url of urls) expect(new URL(url).hostname).toBe('127.0.0.1');
+  });
+
+  it('records a web form and answers 202 with the ids', async () => {
+    // Act
+    const reply = await submitWebForm(first);
+
+    // Assess
+    expect(reply.status).toBe(202);
+    expect(reply.body).toEqual({
+      customerId: expect.any(String),
+      conversationId: expect.any(String),
+      interactionId: expect.any(String),
+    });
+    ids = IdsSchema.parse(reply.body);
+  });
+
+  it('answers the same ids when the same submission is sent again', async () => {
+    // Act
+    const reply = await submitWebForm(first);
+
+    // Assess
+    expect([200, 202]).toContain(reply.status);
+    expect(reply.body).toEqual(ids);
+  });
+
+  it('rejects bad input with 400 naming the fields and writes nothing', async () => {
+    // Prepare
+    const rejectedEmail = `rejected-${run}@example.com`;
+
+    // Act
+    const reply = await submitWebForm({ email: rejectedEmail, phone: 'call me maybe', message: '   ' });
+    const lookup = await call(`/v1/customers?email=${encodeURIComponent(rejectedEmail)}`, { role: 'agent' });
+
+    // Assess
+    expect(reply.status).toBe(400);
+    const { issues } = ValidationReplySchema.parse(reply.body);
+    expect(issues.map((issue) => issue.field).sort()).toEqual(['message', 'phone']);
+    expect(lookup.status).toBe(404);
+  });
+
+  it('finds the customer by email for an agent, 401 without a token, 403 for marketing', async () => {
+    // Act
+    const path = `/v1/customers?email=${encodeURIComponent(email)}`;
+    const [agent, anonymous, marketing] = await Promise.all([
+      call(path, { role: 'agent' }),
+      call(path),
+      call(path, { role: 'marketing' }),
+    ]);
+
+    // Assess
+    expect(agent.status).toBe(200);
+    expect(agent.body).toMatchObject({ customerId: ids.customerId, name: 'Edith Clarke' });
+    expect(anonymous).toEqual({ status: 401, body: { message: 'Unauthorized' } });
+    expect(marketing.status).toBe(403);
+  });
+
+  it('shows the customer and the interaction on the timeline', async () => {
+    // Act
+    const customer = await call(`/v1/customers/${ids.customerId}`, { role: 'supervisor' });
+    const timeline = await call(`/v1/customers/${ids.customerId}/timeline`, { role: 'agent' });
+
+    // Assess
+    expect(customer.status).toBe(200);
+    expect(customer.body).toMatchObject({
+      customerId: ids.customerId,
+      identities: [{ kind: 'email', value: email }],
+    });
+    expect(timeline.status).toBe(200);
+    expect(TimelineSchema.parse(timeline.body).items).toEqual([
+      expect.objectContaining({ interactionId: ids.interactionId, channel: 'webform', subject: 'Invoice' }),
+    ]);
+  });
+
+  it('adds a second submission from the same email to the same timeline, newest first', async () => {
+    // Act
+    const second = await submitWebForm({
+      email,
+      subject: 'Invoice, again',
+      message: 'Any news on the address?',
+      submissionId: `e2e-${run}-2`,
+    });
+    const timeline = await call(`/v1/customers/${ids.customerId}/timeline`, { role: 'agent' });
+
+    // Assess
+    expect(second.status).toBe(202);
+    const secondIds = IdsSchema.parse(second.body);
+    expect(secondIds.customerId).toBe(ids.customerId);
+    const { items } = TimelineSchema.parse(timeline.body);
+    expect(items.map((item) => item.interactionId)).toEqual([secondIds.interactionId, ids.interactionId]);
+  });
+
+  it('has the routing consumer record the latest activity on the customer', async () => {
+    // Prepare
+    const timeline = await call(`/v1/customers/${ids.customerId}/timeline`, { role: 'agent' });
+    const [latest] = TimelineSchema.parse(timeline.body).items;
+
+    // Act
+    const customer = await eventually(async () => {
+      const reply = await call(`/v1/customers/${ids.customerId}`, { role: 'agent' });
+      const profile = CustomerSchema.parse(reply.body);
+      return profile.lastInteractionAt === latest?.occurredAt ? reply.body : undefined;
+    });
+
+    // Assess
+    expect(customer).toMatchObject({
+      lastInteractionAt: latest?.occurredAt,
+      openConversationId: ids.conversationId,
+    });
+  });
+
+  it('seeded the demo web forms through the gateway', async () => {
+    // Act
+    const ada = await call('/v1/customers?email=ada@example.com', { role: 'admin' });
+    const { customerId } = CustomerSchema.parse(ada.body);
+    const timeline = await call(`/v1/customers/${customerId}/timeline`, { role: 'admin' });
+
+    // Assess
+    expect(stack.seeded.map((submission) => submission.status)).toEqual([202, 202, 202, 202]);
+    expect(ada.status).toBe(200);
+    expect(TimelineSchema.parse(timeline.body).items.map((item) => item.subject)).toEqual([
+      'Re: Billing question',
+      'Billing question',
+    ]);
+  });
+
+  it('stamps a submission with warped time when CAREBRIDGE_CLOCK_OFFSET_MS is set', async () => {
+    // Prepare
+    const threeDays = 3 * 24 * 60 * 60 * 1000;
+    vi.stubEnv('CAREBRIDGE_CLOCK_OFFSET_MS', String(threeDays));
+    const before = Date.now();
+
+    // Act
+    const reply = await submitWebForm({
+      email: `warp-${run}@example.com`,
+      message: 'Written three days from now.',
+      submissionId: `e2e-${run}-warp`,
+    });
+    const { customerId } = IdsSchema.parse(reply.body);
+    const timeline = await call(`/v1/customers/${customerId}/timeline`, { role: 'agent' });
+
+    // Assess
+    const [item] = TimelineSchema.parse(timeline.body).items;
+    expect(Date.parse(item?.occurredAt ?? '')).toBeGreaterThanOrEqual(before + threeDays);
+  });
+});
