@@ -1,0 +1,97 @@
+import { Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { CareHttpApi } from '../../infra/lib/constructs/care-http-api.js';
+import { inlineFunction, nagFindings, unbundledApp } from './support.js';
+
+const ISSUER = 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_example';
+let api: CareHttpApi;
+let template: Template;
+
+beforeAll(() => {
+  const stack = new Stack(unbundledApp(), 'ApiTest');
+  api = new CareHttpApi(stack, 'HttpApi', { jwtIssuer: ISSUER, jwtAudience: ['staff-client'] });
+  api.addRoute({
+    name: 'webform',
+    method: 'POST',
+    path: '/v1/channels/webform',
+    auth: 'public',
+    throttle: { rate: 20, burst: 40 },
+    handler: inlineFunction(stack, 'Webform'),
+  });
+  api.addRoute({
+    name: 'customers-get',
+    method: 'GET',
+    path: '/v1/customers/{id}',
+    auth: 'staff',
+    handler: inlineFunction(stack, 'CustomersGet'),
+  });
+  template = Template.fromStack(stack);
+});
+
+describe('CareHttpApi', () => {
+  it('verifies staff JWTs of the given issuer and audience', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      AuthorizerType: 'JWT',
+      IdentitySource: ['$request.header.Authorization'],
+      JwtConfiguration: { Issuer: ISSUER, Audience: ['staff-client'] },
+    });
+  });
+
+  it('puts a staff route behind the JWT authorizer', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+      RouteKey: 'GET /v1/customers/{id}',
+      AuthorizationType: 'JWT',
+      AuthorizerId: { Ref: Match.stringLikeRegexp('^HttpApiStaffJwt') },
+    });
+  });
+
+  it('leaves a public route without authorizer', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+      RouteKey: 'POST /v1/channels/webform',
+      AuthorizationType: 'NONE',
+      AuthorizerId: Match.absent(),
+    });
+  });
+
+  it('throttles every route by default and a throttled route on its own', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AutoDeploy: true,
+      DefaultRouteSettings: { ThrottlingRateLimit: 100, ThrottlingBurstLimit: 200 },
+      RouteSettings: {
+        'POST /v1/channels/webform': { ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 },
+      },
+    });
+  });
+
+  it('creates the stage after the throttled route it names', () => {
+    template.hasResource('AWS::ApiGatewayV2::Stage', {
+      DependsOn: Match.arrayWith([Match.stringLikeRegexp('^HttpApiwebformRoute[0-9A-F]{8}$')]),
+    });
+  });
+
+  it('writes JSON access logs of context variables only, without bodies', () => {
+    const [stage] = Object.values(template.findResources('AWS::ApiGatewayV2::Stage'));
+    const settings = stage?.Properties.AccessLogSettings;
+    const fields: Record<string, string> = JSON.parse(settings.Format);
+
+    expect(settings.DestinationArn).toEqual({
+      'Fn::GetAtt': [expect.stringMatching(/^HttpApiAccessLogs/), 'Arn'],
+    });
+    expect(fields).toMatchObject({ requestId: '$context.requestId', routeKey: '$context.routeKey' });
+    expect(Object.values(fields).every((value) => value.startsWith('$context.'))).toBe(true);
+    expect(settings.Format).not.toMatch(/body/i);
+  });
+
+  it('answers no CORS preflight unless asked to', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+      ProtocolType: 'HTTP',
+      CorsConfiguration: Match.absent(),
+    });
+  });
+
+  it('leaves no AwsSolutions finding: only the public route is acknowledged as such', () => {
+    expect(nagFindings(api)).toEqual([]);
+  });
+});
