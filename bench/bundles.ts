@@ -1,0 +1,165 @@
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type BuildOptions, build, type Metafile } from 'esbuild';
+import { FUNCTIONS } from '../functions/manifest.js';
+import { LAMBDA_BUNDLING } from '../infra/bundling.js';
+
+/** One function's deployed bundle and the SDK-only bundle it is compared with. */
+export interface FunctionBundle {
+  readonly name: string;
+  readonly entry: string;
+  /** The bundled handler module (the .map beside it is not counted). */
+  readonly file: string;
+  readonly bytes: number;
+  /** Bytes in the bundle per package (`(carebridge)` for our own code), largest first. */
+  readonly packages: readonly { readonly name: string; readonly bytes: number }[];
+  /** The AWS SDK clients the handler bundles, e.g. `DynamoDBClient`, `DynamoDBDocumentClient`. */
+  readonly sdkClients: readonly string[];
+  readonly floorFile: string;
+  readonly floorBytes: number;
+}
+
+const OWN_CODE = '(carebridge)';
+
+/**
+ * The esbuild options NodejsFunction derives from LAMBDA_BUNDLING (infra/bundling.ts), so the bench
+ * measures what `cdk deploy` ships: bundle, platform node, the shared target/format/minify/source-map/
+ * main-fields/banner, and no external modules (the AWS SDK is bundled).
+ */
+export function lambdaBuildOptions(outfile: string): BuildOptions {
+  return {
+    bundle: true,
+    platform: 'node',
+    target: LAMBDA_BUNDLING.target,
+    format: LAMBDA_BUNDLING.format,
+    minify: LAMBDA_BUNDLING.minify,
+    // CDK's DEFAULT mode is esbuild's `linked`: a separate .map named by a sourceMappingURL comment.
+    sourcemap: LAMBDA_BUNDLING.sourceMap ? esbuildSourceMap(LAMBDA_BUNDLING.sourceMapMode) : false,
+    mainFields: LAMBDA_BUNDLING.mainFields,
+    banner: { js: LAMBDA_BUNDLING.banner },
+    external: LAMBDA_BUNDLING.externalModules,
+    outfile,
+    metafile: true,
+    logLevel: 'warning',
+  };
+}
+
+/**
+ * Bundles every function of the manifest into `outDir/<name>/index.mjs`, and beside each a "floor"
+ * bundle (`outDir/<name>-floor/index.mjs`) built the same way that only imports and constructs the AWS
+ * SDK clients the handler bundles, the baseline for its init time.
+ */
+export async function bundleFunctions(repoRoot: string, outDir: string): Promise<FunctionBundle[]> {
+  const bundles: FunctionBundle[] = [];
+  for (const definition of FUNCTIONS) {
+    const file = join(outDir, definition.name, 'index.mjs');
+    const result = await build({
+      ...lambdaBuildOptions(file),
+      entryPoints: [join(repoRoot, definition.entry)],
+      absWorkingDir: repoRoot,
+    });
+    const inputs = outputInputs(result.metafile, file);
+    const sdkClients = sdkClientsOf(inputs);
+    const floorFile = join(outDir, `${definition.name}-floor`, 'index.mjs');
+    await build({
+      ...lambdaBuildOptions(floorFile),
+      stdin: {
+        contents: floorSource(sdkClients),
+        resolveDir: repoRoot,
+        sourcefile: `${definition.name}-floor.js`,
+      },
+      absWorkingDir: repoRoot,
+    });
+    bundles.push({
+      name: definition.name,
+      entry: definition.entry,
+      file,
+      bytes: (await stat(file)).size,
+      packages: packagesOf(inputs),
+      sdkClients,
+      floorFile,
+      floorBytes: (await stat(floorFile)).size,
+    });
+  }
+  return bundles;
+}
+
+type OutputInputs = Metafile['outputs'][string]['inputs'];
+
+function outputInputs(metafile: Metafile | undefined, file: string): OutputInputs {
+  const output = Object.entries(metafile?.outputs ?? {}).find(
+    ([path]) => path.endsWith('.mjs') && file.endsWith(path.replace(/^(\.\.\/)+/, '').replace(/^\.\//, '')),
+  );
+  if (!output) throw new Error(`esbuild's metafile has no output for ${file}`);
+  return output[1].inputs;
+}
+
+/** The package a bundled input file belongs to: the last node_modules segment, scoped or not. */
+export function packageOf(inputPath: string): string {
+  const marker = 'node_modules/';
+  const at = inputPath.lastIndexOf(marker);
+  if (at === -1) return OWN_CODE;
+  const [first = '', second = ''] = inputPath.slice(at + marker.length).split('/');
+  return first.startsWith('@') ? `${first}/${second}` : first;
+}
+
+function packagesOf(inputs: OutputInputs): { name: string; bytes: number }[] {
+  const bytes = new Map<string, number>();
+  for (const [path, input] of Object.entries(inputs)) {
+    const name = packageOf(path);
+    bytes.set(name, (bytes.get(name) ?? 0) + input.bytesInOutput);
+  }
+  return [...bytes]
+    .map(([name, size]) => ({ name, bytes: size }))
+    .filter((entry) => entry.bytes > 0)
+    .sort((a, b) => b.bytes - a.bytes);
+}
+
+/** Service clients (not the SDK's internal STS/SSO clients) whose class made it into the bundle. */
+function sdkClientsOf(inputs: OutputInputs): string[] {
+  const clients = new Set<string>();
+  for (const [path, input] of Object.entries(inputs)) {
+    if (input.bytesInOutput === 0) continue;
+    const service = /node_modules\/@aws-sdk\/(client-[a-z0-9-]+)\/dist-es\/([A-Za-z0-9]+Client)\.js$/.exec(
+      path,
+    );
+    if (service?.[2]) clients.add(`${service[1]}:${service[2]}`);
+    if (/node_modules\/@aws-sdk\/lib-dynamodb\/dist-es\/DynamoDBDocumentClient\.js$/.test(path)) {
+      clients.add('lib-dynamodb:DynamoDBDocumentClient');
+    }
+  }
+  return [...clients].sort();
+}
+
+/**
+ * Module source that constructs the same clients at module scope as the handlers do (a document
+ * client wraps a DynamoDBClient with the marshalling options of shared/store/db.ts).
+ */
+export function floorSource(sdkClients: readonly string[]): string {
+  const lines: string[] = [];
+  const constructed: string[] = [];
+  for (const client of sdkClients) {
+    const [pkg = '', className = ''] = client.split(':');
+    lines.push(`import { ${className} } from '@aws-sdk/${pkg}';`);
+  }
+  for (const client of sdkClients) {
+    const [pkg = '', className = ''] = client.split(':');
+    if (pkg === 'lib-dynamodb') continue;
+    constructed.push(`new ${className}({})`);
+  }
+  if (sdkClients.includes('lib-dynamodb:DynamoDBDocumentClient')) {
+    const base = constructed.indexOf('new DynamoDBClient({})');
+    const dynamodb = base === -1 ? 'new DynamoDBClient({})' : constructed.splice(base, 1)[0];
+    if (base === -1) lines.push("import { DynamoDBClient } from '@aws-sdk/client-dynamodb';");
+    constructed.push(
+      `DynamoDBDocumentClient.from(${dynamodb}, { marshallOptions: { removeUndefinedValues: true } })`,
+    );
+  }
+  lines.push(`export const clients = [${constructed.join(', ')}];`);
+  return `${lines.join('\n')}\n`;
+}
+
+function esbuildSourceMap(mode: string): 'linked' | 'external' | 'inline' | 'both' {
+  if (mode === 'external' || mode === 'inline' || mode === 'both') return mode;
+  return 'linked';
+}

@@ -1,0 +1,139 @@
+import { readFileSync } from 'node:fs';
+import * as z from 'zod';
+import type { FunctionShare } from './ingest.js';
+import { round } from './stats.js';
+
+const PriceSchema = z.object({ source: z.url(), note: z.string().optional() });
+export const PricesSchema = z.object({
+  region: z.string(),
+  currency: z.literal('USD'),
+  checkedAt: z.iso.date(),
+  apiGatewayHttpApi: PriceSchema.extend({ perMillionRequests: z.number() }),
+  lambda: PriceSchema.extend({ arm64PerGbSecond: z.number(), perMillionRequests: z.number() }),
+  dynamodb: PriceSchema.extend({
+    perMillionWriteRequestUnits: z.number(),
+    perMillionReadRequestUnits: z.number(),
+  }),
+  sqs: PriceSchema.extend({ perMillionRequests: z.number() }),
+  cloudWatchLogs: PriceSchema.extend({ perGbIngested: z.number() }),
+  kms: PriceSchema.extend({ perMillionRequests: z.number() }),
+});
+export type Prices = z.infer<typeof PricesSchema>;
+
+/** Reads and checks bench/prices.json. */
+export function loadPrices(file: URL): Prices {
+  return PricesSchema.parse(JSON.parse(readFileSync(file, 'utf8')));
+}
+
+/** Lambda's own log lines per invocation (START, END, REPORT with X-Ray), in bytes. */
+export const PLATFORM_LOG_BYTES_PER_INVOCATION = 300;
+const GB = 1024 ** 3;
+
+export interface CostInputs {
+  readonly prices: Prices;
+  /** Steady-state shares per message of the web-form handler and of the routing consumer. */
+  readonly ingest: FunctionShare;
+  readonly routing: FunctionShare;
+  /** Duration of one web-form invocation (ms) and of one routing batch (ms). */
+  readonly webformDurationMs: number;
+  readonly routeBatchDurationMs: number;
+  readonly memoryMb: number;
+}
+
+/** USD per million messages, by component. */
+export interface CostComponents {
+  readonly apiGateway: number;
+  readonly lambdaRequests: number;
+  readonly lambdaDuration: number;
+  readonly dynamodbWrites: number;
+  readonly dynamodbReads: number;
+  readonly sqs: number;
+  readonly logs: number;
+  readonly kms: number;
+}
+
+export interface CostResult {
+  readonly perMillionUsd: number;
+  readonly components: CostComponents;
+  readonly byFunction: { readonly webform: CostComponents; readonly route: CostComponents };
+  readonly assumptions: readonly string[];
+}
+
+/**
+ * Infrastructure cost of one million web-form messages in the steady state, from the counted requests
+ * and units and the dated public prices: the API request, the web-form function, its DynamoDB and SQS
+ * requests and logs, then the routing consumer's share (its Lambda invocation, receive and delete
+ * amortized over the batch, its DynamoDB units and logs).
+ */
+export function costPerMillion(inputs: CostInputs): CostResult {
+  const { prices, ingest, routing } = inputs;
+  const webform = functionCost(prices, ingest, inputs.webformDurationMs, inputs.memoryMb, 1);
+  const route = functionCost(prices, routing, inputs.routeBatchDurationMs, inputs.memoryMb, 0);
+  const components = combine(webform, route);
+  const total = COMPONENTS.reduce((sum, key) => sum + components[key], 0);
+  return {
+    perMillionUsd: round(total, 2),
+    components,
+    byFunction: { webform: combine(webform), route: combine(route) },
+    assumptions: [
+      `prices: bench/prices.json (${prices.region}, checked ${prices.checkedAt})`,
+      `Lambda duration: in-process handler time against the local emulators as a proxy (web form: serial p50 ${round(inputs.webformDurationMs)} ms; routing: median of a ${round(1 / routing.invocations)}-message batch ${round(inputs.routeBatchDurationMs)} ms), billed per started ms at ${inputs.memoryMb} MB arm64; real DynamoDB round trips differ`,
+      `logs: bytes the handlers wrote to stdout, plus ${PLATFORM_LOG_BYTES_PER_INVOCATION} bytes of Lambda START/END/REPORT lines per invocation`,
+      "SQS: one SendMessage per message, ReceiveMessage and DeleteMessageBatch once per full batch; the event source mapping's empty long polls are a fixed cost, left out",
+      'KMS: data keys are cached by DynamoDB and SQS, so KMS requests do not grow with messages; not charged per message',
+      'left out: DynamoDB storage, data transfer, CloudWatch metrics and alarms (not per message)',
+    ],
+  };
+}
+
+function functionCost(
+  prices: Prices,
+  share: FunctionShare,
+  durationMsPerInvocation: number,
+  memoryMb: number,
+  apiRequests: number,
+): CostComponents {
+  const perMillion = 1_000_000;
+  const gbSeconds = (Math.ceil(durationMsPerInvocation) / 1000) * (memoryMb / 1024) * share.invocations;
+  const logBytes = share.logBytes + PLATFORM_LOG_BYTES_PER_INVOCATION * share.invocations;
+  return {
+    apiGateway: apiRequests * prices.apiGatewayHttpApi.perMillionRequests,
+    lambdaRequests: share.invocations * prices.lambda.perMillionRequests,
+    lambdaDuration: gbSeconds * prices.lambda.arm64PerGbSecond * perMillion,
+    dynamodbWrites: share.writeUnits * prices.dynamodb.perMillionWriteRequestUnits,
+    dynamodbReads: share.readUnits * prices.dynamodb.perMillionReadRequestUnits,
+    sqs: share.sqsRequests * prices.sqs.perMillionRequests,
+    logs: (logBytes / GB) * prices.cloudWatchLogs.perGbIngested * perMillion,
+    kms: 0,
+  };
+}
+
+const COMPONENTS = [
+  'apiGateway',
+  'lambdaRequests',
+  'lambdaDuration',
+  'dynamodbWrites',
+  'dynamodbReads',
+  'sqs',
+  'logs',
+  'kms',
+] as const satisfies readonly (keyof CostComponents)[];
+
+/** Sums components over functions, rounded to 1/100 of a cent per million. */
+function combine(...parts: readonly CostComponents[]): CostComponents {
+  const sum = (key: keyof CostComponents) =>
+    round(
+      parts.reduce((total, part) => total + part[key], 0),
+      4,
+    );
+  return {
+    apiGateway: sum('apiGateway'),
+    lambdaRequests: sum('lambdaRequests'),
+    lambdaDuration: sum('lambdaDuration'),
+    dynamodbWrites: sum('dynamodbWrites'),
+    dynamodbReads: sum('dynamodbReads'),
+    sqs: sum('sqs'),
+    logs: sum('logs'),
+    kms: sum('kms'),
+  };
+}

@@ -1,0 +1,136 @@
+import type { CostComponents } from './cost.js';
+import type { FunctionShare } from './ingest.js';
+import type { BenchResults } from './results.js';
+
+type Cell = string | number;
+
+/** A plain-text table: first row is the header, numbers right-aligned. */
+export function table(rows: readonly (readonly Cell[])[]): string {
+  const widths: number[] = [];
+  for (const row of rows) {
+    for (const [index, cell] of row.entries())
+      widths[index] = Math.max(widths[index] ?? 0, String(cell).length);
+  }
+  const line = (row: readonly Cell[]) =>
+    row
+      .map((cell, index) => {
+        const width = widths[index] ?? 0;
+        return typeof cell === 'number' ? String(cell).padStart(width) : cell.padEnd(width);
+      })
+      .join('  ')
+      .trimEnd();
+  const [header, ...body] = rows;
+  if (!header) return '';
+  return [line(header), widths.map((width) => '-'.repeat(width)).join('  '), ...body.map(line)].join('\n');
+}
+
+const COST_ROWS: readonly (readonly [keyof CostComponents, string])[] = [
+  ['apiGateway', 'API Gateway HTTP API'],
+  ['lambdaRequests', 'Lambda requests'],
+  ['lambdaDuration', 'Lambda duration (arm64)'],
+  ['dynamodbWrites', 'DynamoDB write units'],
+  ['dynamodbReads', 'DynamoDB read units'],
+  ['sqs', 'SQS requests'],
+  ['logs', 'CloudWatch Logs ingestion'],
+  ['kms', 'KMS'],
+];
+
+const kb = (bytes: number) => Math.round((bytes / 1024) * 10) / 10;
+const usd = (value: number) => `$${value.toFixed(value >= 1 ? 2 : 4)}`;
+
+/** The bench's figures as readable text for stdout. */
+export function formatReport(results: BenchResults): string {
+  const { ingest, functions, machine } = results;
+  const sections: string[] = [];
+  sections.push(
+    `carebridge bench, ${results.measuredAt} (${results.benchSeconds} s): node ${machine.node}, ${machine.cpus} x ${machine.cpuModel}`,
+  );
+
+  const shareRow = (label: string, name: string, share: FunctionShare): Cell[] => [
+    label,
+    name,
+    share.dynamodbRequests,
+    `${share.writeUnits} [${share.reportedWriteUnits}]`,
+    `${share.readUnits} [${share.reportedReadUnits}]`,
+    share.sqsRequests,
+    share.logBytes,
+    share.largestItemBytes,
+  ];
+  const scenarioRows: Cell[][] = [
+    [
+      'scenario (per message)',
+      'function',
+      'DDB req',
+      'WRU [emu]',
+      'RRU [emu]',
+      'SQS req',
+      'log B',
+      'max item B',
+    ],
+  ];
+  for (const scenario of Object.values(ingest.scenarios)) {
+    scenarioRows.push(shareRow(scenario.description, 'webform', scenario.ingest));
+    scenarioRows.push(shareRow('', 'route', scenario.routing));
+  }
+  sections.push(
+    `Ingest cost per web-form message: WRU/RRU computed from DynamoDB's documented rules, the emulator's own report in [ ]\n${table(scenarioRows)}`,
+  );
+
+  const functionRows: Cell[][] = [
+    ['function', 'bundle KB', 'SDK floor KB', 'init ms', 'floor ms', 'ratio', 'largest packages (KB)'],
+  ];
+  for (const [name, figures] of Object.entries(functions)) {
+    const largest = Object.entries(figures.largestPackages)
+      .slice(0, 3)
+      .map(([pkg, bytes]) => `${pkg} ${kb(bytes)}`)
+      .join(', ');
+    functionRows.push([
+      name,
+      kb(figures.bundleBytes),
+      kb(figures.sdkFloorBundleBytes),
+      figures.initMs,
+      figures.sdkFloorInitMs,
+      figures.initRatio,
+      largest,
+    ]);
+  }
+  sections.push(
+    `Functions: bundled as infra/bundling.ts says; init = median import time over fresh node processes\n${table(functionRows)}`,
+  );
+
+  const { plan, serial, concurrent } = ingest.throughput;
+  sections.push(
+    [
+      'Throughput: web-form handler in-process against the emulators (same process), known customers',
+      `  serial      ${serial.submissions} submissions: p50 ${serial.p50Ms} ms, p95 ${serial.p95Ms} ms`,
+      `  concurrent  ${concurrent.submissions} submissions from ${plan.customers} customers, ${plan.concurrency} in flight: ${concurrent.messagesPerSecond} msg/s, p50 ${concurrent.p50Ms} ms, p95 ${concurrent.p95Ms} ms`,
+    ].join('\n'),
+  );
+
+  const { cost } = ingest;
+  const componentRows: Cell[][] = [['component (USD per million messages)', 'webform', 'route', 'total']];
+  for (const [key, label] of COST_ROWS) {
+    componentRows.push([
+      label,
+      usd(cost.byFunction.webform[key]),
+      usd(cost.byFunction.route[key]),
+      usd(cost.components[key]),
+    ]);
+  }
+  componentRows.push(['total', '', '', usd(cost.perMillionUsd)]);
+  sections.push(
+    `Cost per million web-form messages, steady state, routing included\n${table(componentRows)}\n${cost.assumptions.map((line) => `  - ${line}`).join('\n')}`,
+  );
+
+  const targetRows: Cell[][] = [['target (product brief)', 'target', 'measured', '']];
+  for (const check of results.targets) {
+    targetRows.push([
+      check.figure,
+      `${check.target} ${check.unit}`,
+      `${check.measured} ${check.unit}`,
+      check.met ? 'met' : 'MISSED',
+    ]);
+  }
+  sections.push(table(targetRows));
+  return `${sections.join('\n\n')}\n`;
+}

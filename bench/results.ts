@@ -1,0 +1,60 @@
+import type { CostResult } from './cost.js';
+import type { ScenarioResult } from './ingest.js';
+import type { ThroughputResult } from './throughput.js';
+
+/** bench/results.json: the latest figures of `npm run bench`. */
+export interface BenchResults {
+  readonly ingest: {
+    /** DynamoDB requests of the web-form handler per message, known customer with an open conversation. */
+    readonly requestsPerMessage: number;
+    readonly writeUnitsPerMessage: number;
+    readonly readUnitsPerMessage: number;
+    readonly sqsRequestsPerMessage: number;
+    /** The same message end to end: the web-form handler plus the routing consumer. */
+    readonly withRouting: {
+      readonly dynamodbRequestsPerMessage: number;
+      readonly writeUnitsPerMessage: number;
+      readonly readUnitsPerMessage: number;
+      readonly awsRequestsPerMessage: number;
+    };
+    readonly messagesPerSecond: number;
+    readonly latencyMs: {
+      readonly serialP50: number;
+      readonly serialP95: number;
+      readonly concurrentP50: number;
+      readonly concurrentP95: number;
+    };
+    /** Bytes the web-form handler logs per invocation (platform lines excluded). */
+    readonly logBytesPerInvocation: number;
+    readonly costPerMillionUsd: number;
+    readonly cost: CostResult;
+    readonly throughput: ThroughputResult;
+    readonly scenarios: Readonly<Record<string, ScenarioResult>>;
+    readonly method: Readonly<Record<string, string>>;
+  };
+  readonly functions: Readonly<Record<string, FunctionFigures>>;
+  readonly targets: readonly TargetCheck[];
+  readonly measuredAt: string;
+  readonly benchSeconds: number;
+  readonly machine: Readonly<Record<string, string | number>>;
+}
+
+export interface FunctionFigures {
+  readonly bundleBytes: number;
+  readonly initMs: number;
+  readonly sdkFloorInitMs: number;
+  readonly initRatio: number;
+  readonly sdkFloorBundleBytes: number;
+  readonly sdkClients: readonly string[];
+  /** The packages weighing most in the bundle, bytes of minified output. */
+  readonly largestPackages: Readonly<Record<string, number>>;
+}
+
+/** A figure of the product brief's "Targets we hold ourselves to" against what was measured. */
+export interface TargetCheck {
+  readonly figure: string;
+  readonly target: number;
+  readonly measured: number;
+  readonly unit: string;
+  readonly met: boolean;
+}

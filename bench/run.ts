@@ -1,0 +1,176 @@
+/**
+ * `npm run bench`: measures what the product brief's targets are about and writes bench/results.json.
+ * 1. bundles every function as `cdk deploy` does and times its init in fresh node processes beside an
+ *    SDK-only bundle;
+ * 2. drives the real web-form handler and routing consumer against dynalite and fauxqs on loopback,
+ *    counting every AWS request and capacity unit;
+ * 3. measures the web-form handler's latency and throughput in-process;
+ * 4. prices one million messages from bench/prices.json.
+ * No network beyond 127.0.0.1; the emulators run in this process on free ports.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cpus, loadavg, platform, release, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { version as esbuildVersion } from 'esbuild';
+import { bundleFunctions } from './bundles.js';
+import { costPerMillion, loadPrices } from './cost.js';
+import { MESSAGE, ROUTE_BATCH_SIZE, runIngestScenarios } from './ingest.js';
+import { measureInitTimes } from './init-time.js';
+import { formatReport } from './report.js';
+import type { BenchResults, FunctionFigures, TargetCheck } from './results.js';
+import { FUNCTION_MEMORY_MB, startBenchStack } from './stack.js';
+import { round } from './stats.js';
+import { runThroughput } from './throughput.js';
+
+const INIT_ROUNDS = 15;
+const repoRoot = fileURLToPath(new URL('..', import.meta.url));
+const resultsFile = new URL('./results.json', import.meta.url);
+const pricesFile = new URL('./prices.json', import.meta.url);
+
+const startedAt = performance.now();
+const runId = randomUUID().slice(0, 8);
+const prices = loadPrices(pricesFile);
+const machine = {
+  node: process.version,
+  platform: `${platform()} ${release()}`,
+  arch: process.arch,
+  cpus: cpus().length,
+  cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
+  memoryGb: round(totalmem() / 1024 ** 3, 1),
+  loadAverage1mAtStart: round(loadavg()[0] ?? 0, 2),
+  esbuild: esbuildVersion,
+};
+if (!process.version.startsWith('v22.')) {
+  process.stderr.write(
+    `warning: measuring on node ${process.version}; Lambda runs node 22 (use npm run bench)\n`,
+  );
+}
+
+const workDir = await mkdtemp(join(tmpdir(), 'carebridge-bench-'));
+try {
+  progress('bundling functions');
+  const bundles = await bundleFunctions(repoRoot, workDir);
+  progress(`timing init, ${INIT_ROUNDS} fresh processes per bundle`);
+  const inits = await measureInitTimes(bundles, workDir, INIT_ROUNDS);
+
+  progress('starting dynalite and fauxqs; ingest scenarios');
+  const stack = await startBenchStack();
+  stack.logs.start();
+  let ingestRun: Awaited<ReturnType<typeof runIngestScenarios>>;
+  let throughput: Awaited<ReturnType<typeof runThroughput>>;
+  try {
+    ingestRun = await runIngestScenarios(stack, runId);
+    stack.logs.stop();
+    progress('throughput');
+    stack.logs.start();
+    throughput = await runThroughput(stack, runId);
+  } finally {
+    stack.logs.stop();
+    await stack.stop();
+  }
+
+  const { knownCustomer } = ingestRun.scenarios;
+  const steady = knownCustomer.ingest;
+  const routing = knownCustomer.routing;
+  const cost = costPerMillion({
+    prices,
+    ingest: steady,
+    routing,
+    webformDurationMs: throughput.serial.p50Ms,
+    routeBatchDurationMs: ingestRun.routeBatchMs,
+    memoryMb: FUNCTION_MEMORY_MB,
+  });
+
+  const functions: Record<string, FunctionFigures> = {};
+  for (const bundle of bundles) {
+    const init = inits.find((candidate) => candidate.name === bundle.name);
+    functions[bundle.name] = {
+      bundleBytes: bundle.bytes,
+      initMs: init?.initMs ?? Number.NaN,
+      sdkFloorInitMs: init?.sdkFloorInitMs ?? Number.NaN,
+      initRatio: init?.ratio ?? Number.NaN,
+      sdkFloorBundleBytes: bundle.floorBytes,
+      sdkClients: bundle.sdkClients,
+      largestPackages: Object.fromEntries(
+        bundle.packages.slice(0, 8).map((entry) => [entry.name, entry.bytes]),
+      ),
+    };
+  }
+
+  const withRouting = {
+    dynamodbRequestsPerMessage: round(steady.dynamodbRequests + routing.dynamodbRequests, 3),
+    writeUnitsPerMessage: round(steady.writeUnits + routing.writeUnits, 3),
+    readUnitsPerMessage: round(steady.readUnits + routing.readUnits, 3),
+    awsRequestsPerMessage: round(
+      steady.dynamodbRequests + steady.sqsRequests + routing.dynamodbRequests + routing.sqsRequests,
+      3,
+    ),
+  };
+  const largestBundle = Math.max(...bundles.map((bundle) => bundle.bytes));
+  const worstRatio = Math.max(...inits.map((init) => init.ratio));
+  const targets: TargetCheck[] = [
+    target(
+      'DynamoDB requests per message, known customer (web form)',
+      2,
+      steady.dynamodbRequests,
+      'requests',
+    ),
+    target('DynamoDB write units per message (web form)', 3, steady.writeUnits, 'WRU'),
+    target('DynamoDB write units per message incl. routing', 3, withRouting.writeUnitsPerMessage, 'WRU'),
+    target('cost per million web-form messages', 4, cost.perMillionUsd, 'USD'),
+    target('largest handler bundle', 450, round(largestBundle / 1024, 1), 'KB'),
+    target('worst init / SDK floor init', 1.1, worstRatio, 'x'),
+  ];
+
+  const results: BenchResults = {
+    ingest: {
+      requestsPerMessage: steady.dynamodbRequests,
+      writeUnitsPerMessage: steady.writeUnits,
+      readUnitsPerMessage: steady.readUnits,
+      sqsRequestsPerMessage: steady.sqsRequests,
+      withRouting,
+      messagesPerSecond: throughput.concurrent.messagesPerSecond,
+      latencyMs: {
+        serialP50: throughput.serial.p50Ms,
+        serialP95: throughput.serial.p95Ms,
+        concurrentP50: throughput.concurrent.p50Ms,
+        concurrentP95: throughput.concurrent.p95Ms,
+      },
+      logBytesPerInvocation: steady.logBytes,
+      costPerMillionUsd: cost.perMillionUsd,
+      cost,
+      throughput,
+      scenarios: ingestRun.scenarios,
+      method: {
+        requests:
+          "A middleware on every SDK client of the process (added on first send, so the handlers' module-scope clients are included) counts HTTP requests by operation, retries included. Scenarios drive the real handlers: functions/webform/handler.ts with API Gateway v2 events, then functions/route/handler.ts with the SQS event of the messages it queued, received from fauxqs in one batch of " +
+          `${ROUTE_BATCH_SIZE}; figures are per message, ${ROUTE_BATCH_SIZE} customers per scenario. Submissions carry email, phone, name, subject and a ${MESSAGE.length}-character message (see bench/ingest.ts).`,
+        capacity:
+          'The counting middleware adds ReturnConsumedCapacity TOTAL to every DynamoDB call (shown as [emu]). dynalite reports no index writes for single-item writes and nothing for failed conditional writes, so the headline units are computed from the documented rules (bench/capacity.ts): 1 WRU per started KB of the larger of the before/after item, x2 in transactions, plus per GSI 1 write of the projected entry when it joins, leaves or changes (2 when its key changes); a failed conditional write costs the existing item (at least 1 WRU); reads 0.5 RRU (eventual) / 1 (strong) / 2 (transactional) per started 4 KB per item, a missing item costing the minimum. The items before and after each request are read with an uncounted client; table and index shapes come from DescribeTable.',
+        throughput:
+          "In-process: handler, dynalite and fauxqs share one node process, so latency includes the emulators' CPU time and no network. Serial latency (one at a time, as one Lambda instance serves) is the duration proxy for cost.",
+        init: `Each bundle imported in a fresh node ${process.version} process with the function's environment (endpoints on an unused 127.0.0.1 port, no network at init), timed inside the process with performance.now() around import(); median of ${INIT_ROUNDS}, handler and SDK floor interleaved; the ratio is the median of the back-to-back pairs' ratios.`,
+      },
+    },
+    functions,
+    targets,
+    measuredAt: new Date().toISOString(),
+    benchSeconds: round((performance.now() - startedAt) / 1000, 1),
+    machine: { ...machine, loadAverage1mAtEnd: round(loadavg()[0] ?? 0, 2) },
+  };
+  await writeFile(resultsFile, `${JSON.stringify(results, null, 2)}\n`);
+  process.stdout.write(formatReport(results));
+  process.stdout.write(`\nwritten: ${fileURLToPath(resultsFile)}\n`);
+} finally {
+  await rm(workDir, { recursive: true, force: true });
+}
+
+function target(figure: string, goal: number, measured: number, unit: string): TargetCheck {
+  return { figure, target: goal, measured, unit, met: measured <= goal };
+}
+
+function progress(step: string): void {
+  process.stderr.write(`bench: ${step} (${round((performance.now() - startedAt) / 1000, 1)} s)\n`);
+}
