@@ -45,7 +45,7 @@ import tagResourceValidation from 'dynalite/validations/tagResource.js';
 import untagResourceValidation from 'dynalite/validations/untagResource.js';
 import updateItemValidation from 'dynalite/validations/updateItem.js';
 import updateTableValidation from 'dynalite/validations/updateTable.js';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Where and how to run the emulator. */
 export interface DynamoEmulatorOptions {

@@ -8,7 +8,11 @@ const resultsFile = '.vitest-results.json';
 const steps = [
   ['type-check', 'npx', ['tsc', '-p', '.']],
   ['lint', 'npx', ['biome', 'check', '.']],
-  ['tests', 'npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${resultsFile}`]],
+  [
+    'tests',
+    'npx',
+    ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${resultsFile}`],
+  ],
 ];
 
 rmSync(resultsFile, { force: true });
@@ -31,7 +35,7 @@ if (existsSync(resultsFile)) {
   ).length;
   failed += brokenSuites;
 } else {
-  if (!failedSteps.includes("tests")) failedSteps.push("tests");
+  if (!failedSteps.includes('tests')) failedSteps.push('tests');
 }
 if (failedSteps.length > 0) console.log(`\nfailed steps: ${failedSteps.join(', ')}`);
 console.log(`${passed} passed, ${failed} failed`);

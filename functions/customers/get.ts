@@ -4,7 +4,14 @@ import { CustomerPathSchema } from '../../shared/channels/staff-queries.js';
 import { requireEnv } from '../../shared/config/env.js';
 import { getCustomer } from '../../shared/store/customers.js';
 import { createDb } from '../../shared/store/db.js';
-import { errorResponses, type HttpEvent, type HttpResult, json, parseInput, requireRole } from '../lib/http.js';
+import {
+  errorResponses,
+  type HttpEvent,
+  type HttpResult,
+  json,
+  parseInput,
+  requireRole,
+} from '../lib/http.js';
 import { logger } from '../lib/logger.js';
 
 const db = createDb(requireEnv('TABLE_NAME'));

@@ -5,7 +5,14 @@ import { requireEnv } from '../../shared/config/env.js';
 import { getCustomer } from '../../shared/store/customers.js';
 import { createDb } from '../../shared/store/db.js';
 import { getTimeline } from '../../shared/store/timeline.js';
-import { errorResponses, type HttpEvent, type HttpResult, json, parseInput, requireRole } from '../lib/http.js';
+import {
+  errorResponses,
+  type HttpEvent,
+  type HttpResult,
+  json,
+  parseInput,
+  requireRole,
+} from '../lib/http.js';
 import { logger } from '../lib/logger.js';
 
 const db = createDb(requireEnv('TABLE_NAME'));

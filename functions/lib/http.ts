@@ -1,6 +1,10 @@
 import type { MiddlewareObj } from '@middy/core';
-import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import type { z } from 'zod';
+import type {
+  APIGatewayProxyEventV2,
+  APIGatewayProxyResultV2,
+  APIGatewayProxyStructuredResultV2,
+} from 'aws-lambda';
+import type * as z from 'zod';
 import {
   CarebridgeError,
   ConflictError,
@@ -37,7 +41,9 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown, prefi
   const parsed = schema.safeParse(input);
   if (parsed.success) return parsed.data;
   const issues = parsed.error.issues.map((issue) => ({
-    path: [prefix, ...issue.path.map(String)].filter((part) => part !== undefined && part !== '').join('.') || '(root)',
+    path:
+      [prefix, ...issue.path.map(String)].filter((part) => part !== undefined && part !== '').join('.') ||
+      '(root)',
     message: issue.message,
   }));
   throw new ValidationError('request failed validation', issues, { cause: parsed.error });
@@ -62,7 +68,8 @@ export class HttpError extends Error {
 export function readJsonBody(event: HttpEvent, maxBytes: number): unknown {
   const raw = event.body ?? '';
   const bytes = event.isBase64Encoded ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8');
-  if (bytes.length > maxBytes) throw new HttpError(413, 'payload_too_large', `body exceeds ${maxBytes} bytes`);
+  if (bytes.length > maxBytes)
+    throw new HttpError(413, 'payload_too_large', `body exceeds ${maxBytes} bytes`);
   if (!/^application\/json\b/i.test(headerValue(event, 'content-type') ?? '')) {
     throw new HttpError(415, 'unsupported_media_type', 'send application/json');
   }
@@ -102,6 +109,13 @@ export function callerRoles(event: HttpEvent): StaffRole[] {
   return STAFF_ROLES.filter((role) => values.includes(role));
 }
 
+/** The verified caller's subject (`sub` claim); requireRole has made sure it is there. */
+export function callerSubject(event: HttpEvent): string {
+  const subject = event.requestContext.authorizer?.jwt?.claims?.sub;
+  if (typeof subject !== 'string') throw new UnauthorizedError('authentication required');
+  return subject;
+}
+
 /**
  * Lets the request through only for a verified caller holding one of `roles`: 401 without verified
  * claims (defence in depth behind the authorizer), 403 for a role that may not.
@@ -139,7 +153,11 @@ export function errorResponses(): HttpMiddleware {
         return request.response;
       }
       if (error instanceof NotDeliverableError) {
-        request.response = json(409, { error: 'not_deliverable', reason: error.reason, message: error.message });
+        request.response = json(409, {
+          error: 'not_deliverable',
+          reason: error.reason,
+          message: error.message,
+        });
         return request.response;
       }
       if (error instanceof CarebridgeError) {

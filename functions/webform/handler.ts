@@ -1,5 +1,5 @@
-import { SQSClient } from '@aws-sdk/client-sqs';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import {
   isBotSubmission,
@@ -13,7 +13,14 @@ import { readPhoneRegion } from '../../shared/config/phone-region.js';
 import { ingestInbound } from '../../shared/ingest/ingest.js';
 import { queueHandoff } from '../../shared/routing/handoff.js';
 import { createDb } from '../../shared/store/db.js';
-import { errorResponses, type HttpEvent, type HttpResult, json, parseInput, readJsonBody } from '../lib/http.js';
+import {
+  errorResponses,
+  type HttpEvent,
+  type HttpResult,
+  json,
+  parseInput,
+  readJsonBody,
+} from '../lib/http.js';
 import { logger } from '../lib/logger.js';
 
 const db = createDb(requireEnv('TABLE_NAME'));
@@ -30,12 +37,20 @@ export const handler = middy<HttpEvent, HttpResult>()
     if (isBotSubmission(submission)) {
       // Answer like a success so the bot learns nothing; nothing is stored.
       logger.info('webform honeypot filled');
-      const decoy = { customerId: systemClock.newId(), conversationId: systemClock.newId(), interactionId: systemClock.newId() };
+      const decoy = {
+        customerId: systemClock.newId(),
+        conversationId: systemClock.newId(),
+        interactionId: systemClock.newId(),
+      };
       return json(202, decoy);
     }
-    const result = await ingestInbound(db, webFormToInbound(submission, receivedAt, systemClock), systemClock);
+    const result = await ingestInbound(
+      db,
+      webFormToInbound(submission, receivedAt, systemClock),
+      systemClock,
+    );
     await handoff(result);
-    logger.info('webform recorded', {
+    logger.debug('webform recorded', {
       outcome: result.outcome,
       customerCreated: result.customerCreated,
       conversationOpened: result.conversationOpened,

@@ -1,7 +1,7 @@
 import type { CountryCode } from 'libphonenumber-js';
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidIdentityError, normalizeEmail, normalizePhone } from '../ingest/identity.js';
-import { IdSchema, type IdentityRef } from '../schemas/index.js';
+import { type IdentityRef, IdSchema } from '../schemas/index.js';
 
 function normalized(kind: 'email' | 'phone', normalize: (raw: string) => string) {
   return (raw: string, context: z.RefinementCtx): IdentityRef => {
@@ -39,6 +39,9 @@ export function customerLookupQuerySchema(defaultCountry?: CountryCode) {
 
 /** Path parameters naming one customer. */
 export const CustomerPathSchema = z.strictObject({ id: IdSchema });
+
+/** Path parameters naming one conversation. */
+export const ConversationPathSchema = z.strictObject({ id: IdSchema });
 
 /** `GET /v1/customers/{id}/timeline` query. */
 export const TimelineQuerySchema = z.strictObject({

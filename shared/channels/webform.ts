@@ -1,5 +1,5 @@
 import type { CountryCode } from 'libphonenumber-js';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Clock } from '../clock.js';
 import { InvalidIdentityError, normalizeEmail, normalizePhone } from '../ingest/identity.js';
 import type { IdentityRef, InboundMessage } from '../schemas/index.js';
@@ -71,7 +71,11 @@ export function isBotSubmission(submission: WebFormSubmission): boolean {
  * Maps a submission to the canonical message. With a submissionId the form's retries are idempotent;
  * without one every submission is a new message.
  */
-export function webFormToInbound(submission: WebFormSubmission, receivedAt: string, clock: Clock): InboundMessage {
+export function webFormToInbound(
+  submission: WebFormSubmission,
+  receivedAt: string,
+  clock: Clock,
+): InboundMessage {
   const identities: IdentityRef[] = [];
   if (submission.email) identities.push({ kind: 'email', value: submission.email });
   if (submission.phone) identities.push({ kind: 'phone', value: submission.phone });

@@ -8,6 +8,7 @@ import { optionalEnv } from './env.js';
 export function readPhoneRegion(): CountryCode | undefined {
   const region = optionalEnv('DEFAULT_PHONE_REGION');
   if (region === undefined) return undefined;
-  if (!isSupportedCountry(region)) throw new Error(`DEFAULT_PHONE_REGION ${region} is not a supported country`);
+  if (!isSupportedCountry(region))
+    throw new Error(`DEFAULT_PHONE_REGION ${region} is not a supported country`);
   return region;
 }

@@ -1,6 +1,6 @@
-import { CarebridgeError } from '../errors.js';
 import { type CountryCode, parsePhoneNumberFromString } from 'libphonenumber-js';
-import { z } from 'zod';
+import * as z from 'zod';
+import { CarebridgeError } from '../errors.js';
 import type { IdentityKind, IdentityRef } from '../schemas/index.js';
 
 const EmailSchema = z.email().max(254);
@@ -28,7 +28,11 @@ export function normalizePhone(raw: string, defaultCountry?: CountryCode): strin
 }
 
 /** Builds a canonical identity of any kind. */
-export function normalizeIdentity(kind: IdentityKind, raw: string, defaultCountry?: CountryCode): IdentityRef {
+export function normalizeIdentity(
+  kind: IdentityKind,
+  raw: string,
+  defaultCountry?: CountryCode,
+): IdentityRef {
   switch (kind) {
     case 'email':
       return { kind, value: normalizeEmail(raw) };

@@ -1,8 +1,8 @@
 import { GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { Clock } from '../clock.js';
-import { ConflictError, ContentionError } from '../errors.js';
+import { ConflictError, ContentionError, NotFoundError } from '../errors.js';
 import { openingAssignment } from '../routing/opening-assignment.js';
-import { serviceLevelDueTimes, SLA_POLICY } from '../routing/sla-policy.js';
+import { SLA_POLICY, serviceLevelDueTimes } from '../routing/sla-policy.js';
 import type {
   Channel,
   Conversation,
@@ -12,10 +12,17 @@ import type {
   InboundMessage,
   Interaction,
 } from '../schemas/index.js';
+import { getConversation } from '../store/conversations.js';
 import { getCustomerVersion } from '../store/customers.js';
 import type { Db } from '../store/db.js';
 import { getIdentities } from '../store/identities.js';
-import { conversationItem, customerItem, identityItem, interactionFromItem, interactionItem } from '../store/items.js';
+import {
+  conversationItem,
+  customerItem,
+  identityItem,
+  interactionFromItem,
+  interactionItem,
+} from '../store/items.js';
 import { customerKey, identityKey, inboundInteractionKey } from '../store/keys.js';
 import { cancelledTransaction, conditionFailedItem } from '../store/write-errors.js';
 import { identityString, uniqueIdentities } from './identity.js';
@@ -36,6 +43,16 @@ export interface IngestResult {
   readonly mergedCustomerIds: readonly string[];
 }
 
+/** Channel knowledge ingest cannot derive from the message itself. */
+export interface IngestOptions {
+  /**
+   * A conversation the message says it continues (an email reply naming one of our Message-IDs).
+   * Honoured only when that conversation is not resolved and belongs to the customer the identities
+   * resolve to; otherwise the usual threading applies. It never attaches an identity to a customer.
+   */
+  readonly conversationHint?: string | undefined;
+}
+
 const MAX_ATTEMPTS = 6;
 
 /**
@@ -46,13 +63,21 @@ const MAX_ATTEMPTS = 6;
  * - Resolves identities to one customer: unknown identities create a customer (identity items are
  *   written with a condition, so two simultaneous first messages still make one customer); identities
  *   of two customers merge them (see docs/data-model.md, "Merging customers").
- * - Threads: continues the customer's open conversation, whatever its channel, or opens one.
+ * - Threads: continues the hinted conversation (`options.conversationHint`) when it is the customer's
+ *   and not resolved, else the customer's open conversation, whatever its channel, or opens one.
+ * - A `record-only` message (an auto-reply) never opens a conversation in a work queue: without an
+ *   open conversation it is filed in a new one that is resolved at once and that nothing points at.
  *
  * The common case (known identities, open conversation) costs one read and one conditional put.
  * Structural changes (new customer, new identity, new conversation) are one transaction. A lost race
  * re-reads with strong consistency and tries again.
  */
-export async function ingestInbound(db: Db, message: InboundMessage, clock: Clock): Promise<IngestResult> {
+export async function ingestInbound(
+  db: Db,
+  message: InboundMessage,
+  clock: Clock,
+  options: IngestOptions = {},
+): Promise<IngestResult> {
   const identities = uniqueIdentities(message.identities);
   const interactionId = clock.newId();
   const mergedCustomerIds: string[] = [];
@@ -66,7 +91,16 @@ export async function ingestInbound(db: Db, message: InboundMessage, clock: Cloc
       continue;
     }
 
-    const context: AttemptContext = { db, message, identities, interactionId, clock, mergedCustomerIds };
+    const context: AttemptContext = {
+      db,
+      message,
+      identities,
+      interactionId,
+      clock,
+      mergedCustomerIds,
+      conversationHint: options.conversationHint,
+      consistent: attempt > 0,
+    };
     const [ownerId] = ownerIds;
     const result =
       ownerId === undefined
@@ -84,6 +118,9 @@ interface AttemptContext {
   readonly interactionId: string;
   readonly clock: Clock;
   readonly mergedCustomerIds: readonly string[];
+  readonly conversationHint: string | undefined;
+  /** A retry after a lost race reads with strong consistency. */
+  readonly consistent: boolean;
 }
 
 /** One attempt's outcome; `undefined` means a race was lost and the caller should re-read. */
@@ -94,12 +131,13 @@ async function recordForNewCustomer(context: AttemptContext): Promise<AttemptRes
   const now = clock.now();
   const customerId = clock.newId();
   const conversation = openConversation(context, customerId, now);
+  const pointTo = openPointer(conversation);
   const customer: Customer = {
     customerId,
     ...(message.name ? { name: message.name } : {}),
     identities: [...identities],
     consent: {},
-    openConversationId: conversation.conversationId,
+    ...(pointTo ? { openConversationId: pointTo } : {}),
     mergedFrom: [],
     lastInteractionAt: message.receivedAt,
     createdAt: now,
@@ -112,7 +150,7 @@ async function recordForNewCustomer(context: AttemptContext): Promise<AttemptRes
       Item: identityItem({
         ...identity,
         customerId,
-        conversationId: conversation.conversationId,
+        ...(pointTo ? { conversationId: pointTo } : {}),
         createdAt: now,
       }),
       ConditionExpression: 'attribute_not_exists(pk)',
@@ -141,7 +179,11 @@ async function recordForKnownCustomer(
   const unknown = identities.filter((identity) => !ownedKeys.has(identityString(identity)));
   const pointer = owned[0]?.conversationId;
   const pointersAgree = owned.every((identity) => identity.conversationId === pointer);
+  const hinted = await hintedConversation(context, customerId, pointer);
 
+  if (unknown.length === 0 && hinted !== undefined) {
+    return putInteraction(context, buildInteraction(context, customerId, hinted, clock.now()));
+  }
   if (unknown.length === 0 && pointer !== undefined && pointersAgree) {
     return putInteraction(context, buildInteraction(context, customerId, pointer, clock.now()));
   }
@@ -152,17 +194,24 @@ async function recordForKnownCustomer(
   const { customer, version } = found;
   const now = clock.now();
   let opened: Conversation | undefined;
-  let conversationId = customer.openConversationId;
+  let conversationId = hinted ?? customer.openConversationId;
   if (conversationId === undefined) {
     opened = openConversation(context, customerId, now);
     conversationId = opened.conversationId;
   }
   const interaction = buildInteraction(context, customerId, conversationId, now);
+  // What the profile and identities point at: the open conversation, never a hinted or resolved one.
+  const pointTo = opened ? openPointer(opened) : customer.openConversationId;
 
   // Every identity must point at the open conversation: all of them when it is new, else the stale ones.
-  const toRepoint = opened
-    ? customer.identities.filter((identity) => !unknown.some((u) => identityString(u) === identityString(identity)))
-    : owned.filter((identity) => identity.conversationId !== conversationId);
+  const toRepoint =
+    pointTo === undefined
+      ? []
+      : opened
+        ? customer.identities.filter(
+            (identity) => !unknown.some((u) => identityString(u) === identityString(identity)),
+          )
+        : owned.filter((identity) => identity.conversationId !== pointTo);
   const names: Record<string, string> = { '#version': 'version', '#updatedAt': 'updatedAt' };
   const values: Record<string, unknown> = { ':version': version, ':next': version + 1, ':now': now };
   const sets = ['#version = :next', '#updatedAt = :now'];
@@ -171,9 +220,9 @@ async function recordForKnownCustomer(
     values[':unknown'] = unknown;
     sets.push('#identities = list_append(#identities, :unknown)');
   }
-  if (opened) {
+  if (opened && pointTo) {
     names['#open'] = 'openConversationId';
-    values[':open'] = conversationId;
+    values[':open'] = pointTo;
     sets.push('#open = :open');
   }
   return writeTransaction(context, interaction, [
@@ -191,7 +240,12 @@ async function recordForKnownCustomer(
     ...unknown.map((identity) => ({
       Put: {
         TableName: db.tableName,
-        Item: identityItem({ ...identity, customerId, conversationId, createdAt: now }),
+        Item: identityItem({
+          ...identity,
+          customerId,
+          ...(pointTo ? { conversationId: pointTo } : {}),
+          createdAt: now,
+        }),
         ConditionExpression: 'attribute_not_exists(pk)',
       },
     })),
@@ -201,10 +255,35 @@ async function recordForKnownCustomer(
         Key: identityKey(identity),
         UpdateExpression: 'SET conversationId = :conversation',
         ConditionExpression: 'customerId = :customer',
-        ExpressionAttributeValues: { ':conversation': conversationId, ':customer': customerId },
+        ExpressionAttributeValues: { ':conversation': pointTo, ':customer': customerId },
       },
     })),
   ]).then((result) => result && { ...result, conversationOpened: opened !== undefined });
+}
+
+/**
+ * The hinted conversation if it may take the message: it exists, is not resolved and belongs to this
+ * customer. A hint equal to the open pointer changes nothing and costs no read.
+ */
+async function hintedConversation(
+  context: AttemptContext,
+  customerId: string,
+  pointer: string | undefined,
+): Promise<string | undefined> {
+  const hint = context.conversationHint;
+  if (hint === undefined || hint === pointer) return undefined;
+  try {
+    const conversation = await getConversation(context.db, hint, context.consistent);
+    return conversation.customerId === customerId && conversation.status !== 'resolved' ? hint : undefined;
+  } catch (error) {
+    if (error instanceof NotFoundError) return undefined;
+    throw error;
+  }
+}
+
+/** The conversation the profile and identities point at once `conversation` is written, if any. */
+function openPointer(conversation: Conversation): string | undefined {
+  return conversation.status === 'resolved' ? undefined : conversation.conversationId;
 }
 
 /** The common case: one conditional put, which is also the idempotency check. */
@@ -264,7 +343,10 @@ async function writeTransaction(
  * The first delivery's result. A provider message id reused by a different sender is not a retry:
  * it is refused rather than answered with another customer's ids.
  */
-async function duplicateOf(context: AttemptContext, oldItem: Record<string, unknown> | undefined): Promise<IngestResult> {
+async function duplicateOf(
+  context: AttemptContext,
+  oldItem: Record<string, unknown> | undefined,
+): Promise<IngestResult> {
   const item = oldItem ?? (await readInteraction(context));
   const first = interactionFromItem(item);
   const sameSender = first.identities.some((stored) =>
@@ -311,7 +393,12 @@ function recorded(context: AttemptContext, interaction: Interaction): IngestResu
   };
 }
 
-function buildInteraction(context: AttemptContext, customerId: string, conversationId: string, now: string): Interaction {
+function buildInteraction(
+  context: AttemptContext,
+  customerId: string,
+  conversationId: string,
+  now: string,
+): Interaction {
   const { message, identities, interactionId } = context;
   return {
     interactionId,
@@ -327,16 +414,20 @@ function buildInteraction(context: AttemptContext, customerId: string, conversat
     providerRefs: message.providerRefs,
     occurredAt: message.receivedAt,
     recordedAt: now,
+    ...(message.routing === 'record-only' ? { routing: message.routing } : {}),
   };
 }
 
 function openConversation(context: AttemptContext, customerId: string, now: string): Conversation {
   const { message, clock } = context;
   const { tier, priority } = openingAssignment(message);
+  // A record-only message must not put work in a queue: its conversation is resolved from the start.
+  const recordOnly = message.routing === 'record-only';
   return {
     conversationId: clock.newId(),
     customerId,
-    status: 'open',
+    status: recordOnly ? 'resolved' : 'open',
+    ...(recordOnly ? { resolvedAt: message.receivedAt } : {}),
     channel: message.channel,
     tier,
     priority,

@@ -24,7 +24,11 @@ const MAX_TRANSACTION_ITEMS = 100;
  *
  * Returns the ids merged away, or an empty list when a concurrent change won (re-read and retry).
  */
-export async function mergeCustomers(db: Db, customerIds: readonly string[], clock: Clock): Promise<string[]> {
+export async function mergeCustomers(
+  db: Db,
+  customerIds: readonly string[],
+  clock: Clock,
+): Promise<string[]> {
   const profiles = await getCustomerVersions(db, customerIds);
   const found = [...profiles.values()];
   if (found.length !== customerIds.length || found.some(({ customer }) => customer.mergedInto)) return [];
@@ -88,7 +92,9 @@ export async function mergeCustomers(db: Db, customerIds: readonly string[], clo
     }
   }
   if (items.length > MAX_TRANSACTION_ITEMS) {
-    throw new Error(`merging ${customerIds.length} customers needs ${items.length} writes, over one transaction`);
+    throw new Error(
+      `merging ${customerIds.length} customers needs ${items.length} writes, over one transaction`,
+    );
   }
 
   try {
@@ -102,7 +108,10 @@ export async function mergeCustomers(db: Db, customerIds: readonly string[], clo
 
 /** Oldest first: creation time, then id (ULIDs sort by time) to break ties. */
 function byAge(a: VersionedCustomer, b: VersionedCustomer): number {
-  return a.customer.createdAt.localeCompare(b.customer.createdAt) || a.customer.customerId.localeCompare(b.customer.customerId);
+  return (
+    a.customer.createdAt.localeCompare(b.customer.createdAt) ||
+    a.customer.customerId.localeCompare(b.customer.customerId)
+  );
 }
 
 function mergedProfile(
@@ -124,7 +133,11 @@ function mergedProfile(
     ...(name ? { name } : {}),
     identities: uniqueIdentities(all.flatMap((customer) => customer.identities)),
     consent: mergeConsent(all.map((customer) => customer.consent)),
-    mergedFrom: [...new Set(all.flatMap((customer) => customer.mergedFrom).concat(losers.map((l) => l.customer.customerId)))],
+    mergedFrom: [
+      ...new Set(
+        all.flatMap((customer) => customer.mergedFrom).concat(losers.map((l) => l.customer.customerId)),
+      ),
+    ],
     ...(openConversationId ? { openConversationId } : {}),
     ...(lastInteractionAt ? { lastInteractionAt } : {}),
     updatedAt: now,

@@ -25,20 +25,34 @@ export function replyChannel(
  * The address to write to on `channel`: the one the customer wrote from when answering them on the
  * same channel, else their first address of that kind.
  */
-export function replyAddress(customer: Customer, channel: ReplyChannel, answering: Interaction | undefined): IdentityRef {
+export function replyAddress(
+  customer: Customer,
+  channel: ReplyChannel,
+  answering: Interaction | undefined,
+): IdentityRef {
   const kind = ADDRESS_KIND[channel];
-  const used = answering?.channel === channel ? answering.identities.find((identity) => identity.kind === kind) : undefined;
+  const used =
+    answering?.channel === channel
+      ? answering.identities.find((identity) => identity.kind === kind)
+      : undefined;
   const address = used ?? customer.identities.find((identity) => identity.kind === kind);
   if (!address) throw new NotDeliverableError('no_address', `the customer has no ${kind} to write to`);
   return address;
 }
 
 /** Refuses a channel the customer opted out of, or an address known to be undeliverable. */
-export function assertDeliverable(customer: Customer, channel: ReplyChannel, address: Identity | undefined): void {
+export function assertDeliverable(
+  customer: Customer,
+  channel: ReplyChannel,
+  address: Identity | undefined,
+): void {
   if (customer.consent[channel]?.status === 'opted_out') {
     throw new NotDeliverableError('opted_out', `the customer opted out of ${channel}`);
   }
   if (address?.undeliverable) {
-    throw new NotDeliverableError('undeliverable', `the address is undeliverable (${address.undeliverable.reason})`);
+    throw new NotDeliverableError(
+      'undeliverable',
+      `the address is undeliverable (${address.undeliverable.reason})`,
+    );
   }
 }

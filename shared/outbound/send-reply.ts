@@ -27,7 +27,12 @@ export interface ReplyRequest {
  * kept for the SLA. Refused with NotDeliverableError (409) when the customer opted out of the channel,
  * the address is undeliverable, or there is no address for it.
  */
-export async function sendReply(db: Db, senders: Senders, request: ReplyRequest, clock: Clock): Promise<Interaction> {
+export async function sendReply(
+  db: Db,
+  senders: Senders,
+  request: ReplyRequest,
+  clock: Clock,
+): Promise<Interaction> {
   const conversation = await getConversation(db, request.conversationId);
   const customer = await getCustomer(db, conversation.customerId);
   const answering = await latestInbound(db, customer, conversation.conversationId);
@@ -73,7 +78,9 @@ export async function sendReply(db: Db, senders: Senders, request: ReplyRequest,
     });
   } catch (error) {
     await recordDelivery(db, interactionId, 'failed');
-    throw error instanceof DeliveryError ? error : new DeliveryError(`the ${channel} provider failed`, { cause: error });
+    throw error instanceof DeliveryError
+      ? error
+      : new DeliveryError(`the ${channel} provider failed`, { cause: error });
   }
   const providerRefs = { providerId: receipt.providerMessageId, ...receipt.providerRefs };
   await recordDelivery(db, interactionId, receipt.status, providerRefs);

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Channels a customer can write on. */
 export const ChannelSchema = z.enum(['email', 'sms', 'chat', 'webform']);
@@ -17,5 +17,13 @@ export type Priority = z.infer<typeof PrioritySchema>;
 
 /** ULID: 26 Crockford base32 characters; every carebridge id is one. */
 export const IdSchema = z.string().regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, 'must be a ULID');
+
+/**
+ * What happens to an inbound message after it is recorded: `route` hands it to routing (the default);
+ * `record-only` keeps it on the timeline without routing or answering it (auto-replies, delivery
+ * reports), so no mail loop can start.
+ */
+export const RoutingModeSchema = z.enum(['route', 'record-only']);
+export type RoutingMode = z.infer<typeof RoutingModeSchema>;
 
 export const IsoTimestampSchema = z.iso.datetime({ offset: false });

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { IsoTimestampSchema } from './common.js';
 
 /** Channels consent is tracked for (marketing and service messages on that channel). */

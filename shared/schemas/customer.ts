@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ChannelSchema, IdSchema, IsoTimestampSchema } from './common.js';
 import { ConsentMapSchema } from './consent.js';
 import { IdentityRefSchema } from './identity.js';

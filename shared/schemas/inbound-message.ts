@@ -1,5 +1,5 @@
-import { z } from 'zod';
-import { ChannelSchema, IsoTimestampSchema } from './common.js';
+import * as z from 'zod';
+import { ChannelSchema, IsoTimestampSchema, RoutingModeSchema } from './common.js';
 import { IdentityRefSchema } from './identity.js';
 import { AttachmentSchema, MAX_BODY_CHARS } from './interaction.js';
 
@@ -19,6 +19,8 @@ export const InboundMessageSchema = z.strictObject({
   body: z.string().max(MAX_BODY_CHARS),
   attachments: z.array(AttachmentSchema).max(50).default([]),
   providerRefs: z.record(z.string().max(100), z.string().max(2048)).default({}),
+  /** Absent means `route`. A `record-only` message never opens a conversation in a work queue. */
+  routing: RoutingModeSchema.optional(),
 });
 export type InboundMessage = z.infer<typeof InboundMessageSchema>;
 export type InboundMessageInput = z.input<typeof InboundMessageSchema>;

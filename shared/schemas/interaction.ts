@@ -1,5 +1,5 @@
-import { z } from 'zod';
-import { ChannelSchema, IdSchema, IsoTimestampSchema } from './common.js';
+import * as z from 'zod';
+import { ChannelSchema, IdSchema, IsoTimestampSchema, RoutingModeSchema } from './common.js';
 import { IdentityRefSchema } from './identity.js';
 
 export const DirectionSchema = z.enum(['inbound', 'outbound']);
@@ -43,5 +43,7 @@ export const InteractionSchema = z.strictObject({
   deliveryStatus: DeliveryStatusSchema.optional(),
   /** Outbound: the staff member (JWT subject) or automation that wrote it. */
   authorId: z.string().max(200).optional(),
+  /** Inbound: `record-only` when the message was recorded but not routed (an auto-reply); absent otherwise. */
+  routing: RoutingModeSchema.optional(),
 });
 export type Interaction = z.infer<typeof InteractionSchema>;

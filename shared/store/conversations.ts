@@ -7,9 +7,17 @@ import { conversationKey } from './keys.js';
 import { conditionFailedItem } from './write-errors.js';
 
 /** Access pattern "conversation by id". Throws NotFoundError for an unknown id. */
-export async function getConversation(db: Db, conversationId: string, consistent = false): Promise<Conversation> {
+export async function getConversation(
+  db: Db,
+  conversationId: string,
+  consistent = false,
+): Promise<Conversation> {
   const output = await db.doc.send(
-    new GetCommand({ TableName: db.tableName, Key: conversationKey(conversationId), ConsistentRead: consistent }),
+    new GetCommand({
+      TableName: db.tableName,
+      Key: conversationKey(conversationId),
+      ConsistentRead: consistent,
+    }),
   );
   if (!output.Item) throw new NotFoundError('conversation not found');
   return conversationFromItem(output.Item);
@@ -19,7 +27,11 @@ export async function getConversation(db: Db, conversationId: string, consistent
  * Replaces a conversation if nobody changed it since it was read (its `updatedAt` is the version).
  * Returns false when someone did; the caller re-reads and decides again.
  */
-export async function replaceConversation(db: Db, next: Conversation, readUpdatedAt: string): Promise<boolean> {
+export async function replaceConversation(
+  db: Db,
+  next: Conversation,
+  readUpdatedAt: string,
+): Promise<boolean> {
   try {
     await db.doc.send(
       new PutCommand({

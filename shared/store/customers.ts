@@ -43,7 +43,10 @@ export async function getCustomerVersion(
 }
 
 /** Several stored profiles in one consistent read, keyed by id. */
-export async function getCustomerVersions(db: Db, customerIds: readonly string[]): Promise<Map<string, VersionedCustomer>> {
+export async function getCustomerVersions(
+  db: Db,
+  customerIds: readonly string[],
+): Promise<Map<string, VersionedCustomer>> {
   const items = await batchGetItems(db, customerIds.map(customerKey), true);
   const profiles = new Map<string, VersionedCustomer>();
   for (const item of items) {

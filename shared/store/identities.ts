@@ -9,7 +9,11 @@ import { identityKey } from './keys.js';
  * absent from the result), in one BatchGetItem. `consistent` after a lost race, so a just-created
  * identity is seen.
  */
-export async function getIdentities(db: Db, refs: readonly IdentityRef[], consistent: boolean): Promise<Identity[]> {
+export async function getIdentities(
+  db: Db,
+  refs: readonly IdentityRef[],
+  consistent: boolean,
+): Promise<Identity[]> {
   const items = await batchGetItems(db, refs.map(identityKey), consistent);
   return items.map(identityFromItem);
 }

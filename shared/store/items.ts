@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import {
   type Conversation,
   ConversationSchema,
@@ -9,7 +9,6 @@ import {
   type Interaction,
   InteractionSchema,
 } from '../schemas/index.js';
-import { TABLE_KEYS } from './table-definition.js';
 import {
   activityIndexKeys,
   conversationKey,
@@ -21,6 +20,7 @@ import {
   timelineIndexKeys,
   workQueueIndexKeys,
 } from './keys.js';
+import { TABLE_KEYS } from './table-definition.js';
 
 /** Attributes that exist for the table's sake (keys, index keys, bookkeeping), not the entity's. */
 const STORAGE_ATTRIBUTES = new Set<string>([
@@ -40,7 +40,9 @@ const STORAGE_ATTRIBUTES = new Set<string>([
 export type Item = Record<string, unknown>;
 
 function entityOf<S extends z.ZodType>(schema: S, item: Item): z.infer<S> {
-  const attributes = Object.fromEntries(Object.entries(item).filter(([name]) => !STORAGE_ATTRIBUTES.has(name)));
+  const attributes = Object.fromEntries(
+    Object.entries(item).filter(([name]) => !STORAGE_ATTRIBUTES.has(name)),
+  );
   return schema.parse(attributes);
 }
 

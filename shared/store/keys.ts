@@ -6,7 +6,14 @@ import type { Channel, IdentityRef, Tier } from '../schemas/index.js';
  * The access patterns these serve are listed in docs/data-model.md.
  */
 
-export type Entity = 'customer' | 'identity' | 'conversation' | 'interaction' | 'email-id' | 'chat-connection';
+export type Entity =
+  | 'customer'
+  | 'identity'
+  | 'conversation'
+  | 'interaction'
+  | 'email-id'
+  | 'chat-connection'
+  | 'quarantine';
 
 export interface PrimaryKey {
   pk: string;
@@ -45,7 +52,10 @@ export function outboundInteractionKey(interactionId: string): PrimaryKey {
 
 /** gsi1: a customer's timeline, newest first when read backwards. */
 export function timelineIndexKeys(customerId: string, occurredAt: string, interactionId: string) {
-  return { gsi1pk: timelinePartition(customerId), gsi1sk: `${TIMELINE_PREFIX}${occurredAt}#${interactionId}` };
+  return {
+    gsi1pk: timelinePartition(customerId),
+    gsi1sk: `${TIMELINE_PREFIX}${occurredAt}#${interactionId}`,
+  };
 }
 
 export const TIMELINE_PREFIX = 'INTERACTION#';
@@ -57,13 +67,21 @@ export function timelinePartition(customerId: string): string {
 }
 
 /** gsi2: work queue of a tier and status, ordered by the SLA due time. */
-export function workQueueIndexKeys(tier: Tier, status: 'open' | 'pending', dueAt: string, conversationId: string) {
+export function workQueueIndexKeys(
+  tier: Tier,
+  status: 'open' | 'pending',
+  dueAt: string,
+  conversationId: string,
+) {
   return { gsi2pk: `QUEUE#${tier}#${status}`, gsi2sk: `${dueAt}#${conversationId}` };
 }
 
 /** gsi3: customers by last-interaction date, one partition per month. */
 export function activityIndexKeys(customerId: string, lastInteractionAt: string) {
-  return { gsi3pk: `ACTIVITY#${lastInteractionAt.slice(0, 7)}`, gsi3sk: `${lastInteractionAt}#${customerId}` };
+  return {
+    gsi3pk: `ACTIVITY#${lastInteractionAt.slice(0, 7)}`,
+    gsi3sk: `${lastInteractionAt}#${customerId}`,
+  };
 }
 
 /**
@@ -74,6 +92,23 @@ export function emailMessageIdKey(messageId: string): PrimaryKey {
   return { pk: `EMAILID#${messageId}`, sk: 'EMAILID' };
 }
 
+/**
+ * An inbound message held back instead of recorded (an SES spam or virus verdict of FAIL, a failed
+ * DMARC check under a reject or quarantine policy, no usable sender): `QUARANTINE#<channel>#<providerMessageId>`
+ * / `QUARANTINE`. Keyed like the interaction it would have been, so a retried delivery finds it.
+ */
+export function quarantineKey(channel: Channel, providerMessageId: string): PrimaryKey {
+  return { pk: `QUARANTINE#${channel}#${providerMessageId}`, sk: 'QUARANTINE' };
+}
+
+/** gsi1: held messages by month, oldest first, for an operator's review. */
+export function quarantineIndexKeys(receivedAt: string, channel: Channel, providerMessageId: string) {
+  return {
+    gsi1pk: `QUARANTINE#${receivedAt.slice(0, 7)}`,
+    gsi1sk: `${receivedAt}#${channel}#${providerMessageId}`,
+  };
+}
+
 /** A live chat WebSocket connection (expires by TTL): `CONNECTION#<connectionId>` / `CONNECTION`. */
 export function chatConnectionKey(connectionId: string): PrimaryKey {
   return { pk: `CONNECTION#${connectionId}`, sk: 'CONNECTION' };
@@ -81,5 +116,11 @@ export function chatConnectionKey(connectionId: string): PrimaryKey {
 
 /** gsi1: a chat visitor's live connections, newest first. */
 export function visitorConnectionIndexKeys(visitorId: string, connectedAt: string, connectionId: string) {
-  return { gsi1pk: `VISITOR#${visitorId}`, gsi1sk: `CONNECTION#${connectedAt}#${connectionId}` };
+  const { gsi1pk, gsi1skPrefix } = visitorConnectionsQuery(visitorId);
+  return { gsi1pk, gsi1sk: `${gsi1skPrefix}${connectedAt}#${connectionId}` };
+}
+
+/** The query side of visitorConnectionIndexKeys: the visitor's gsi1 partition and the sort-key prefix. */
+export function visitorConnectionsQuery(visitorId: string) {
+  return { gsi1pk: `VISITOR#${visitorId}`, gsi1skPrefix: 'CONNECTION#' };
 }

@@ -1,5 +1,5 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ValidationError } from '../errors.js';
 import type { Customer, Interaction } from '../schemas/index.js';
 import type { Db } from './db.js';
@@ -33,7 +33,11 @@ export async function getTimeline(
           TableName: db.tableName,
           IndexName: 'gsi1',
           KeyConditionExpression: 'gsi1pk = :partition AND gsi1sk BETWEEN :start AND :before',
-          ExpressionAttributeValues: { ':partition': partition, ':start': TIMELINE_PREFIX, ':before': before },
+          ExpressionAttributeValues: {
+            ':partition': partition,
+            ':start': TIMELINE_PREFIX,
+            ':before': before,
+          },
           ScanIndexForward: false,
           // BETWEEN includes the cursor item itself; one more beyond the page tells whether another follows.
           Limit: page.limit + 2,
@@ -62,8 +66,12 @@ function decodeCursor(cursor: string): string {
   try {
     return CursorSchema.parse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'))).before;
   } catch (error) {
-    throw new ValidationError('invalid cursor', [{ path: 'cursor', message: 'not a cursor this API issued' }], {
-      cause: error,
-    });
+    throw new ValidationError(
+      'invalid cursor',
+      [{ path: 'cursor', message: 'not a cursor this API issued' }],
+      {
+        cause: error,
+      },
+    );
   }
 }

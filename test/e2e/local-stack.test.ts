@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { StaffRole } from '../../functions/lib/http.js';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
 
@@ -69,7 +69,16 @@ const IdsSchema = z.strictObject({
 const ValidationReplySchema = z.object({
   issues: z.array(z.object({ field: z.string(), message: z.string() })),
 });
-const CustomerSchema = z.object({ customerId: z.string(), lastInteractionAt: z.string().optional() });
+const CustomerSchema = z.object({
+  customerId: z.string(),
+  lastInteractionAt: z.string().optional(),
+  openConversationId: z.string().optional(),
+});
+const ConversationSchema = z.object({
+  customerId: z.string(),
+  status: z.string(),
+  lastInboundAt: z.string().optional(),
+});
 const TimelineSchema = z.object({
   items: z.array(
     z.looseObject({ interactionId: z.string(), subject: z.string().optional(), occurredAt: z.string() }),
@@ -187,23 +196,25 @@ describe('local stack, end to end', () => {
     expect(items.map((item) => item.interactionId)).toEqual([secondIds.interactionId, ids.interactionId]);
   });
 
-  it('has the routing consumer record the latest activity on the customer', async () => {
+  it('has the routing consumer record the latest inbound on the conversation', async () => {
     // Prepare
     const timeline = await call(`/v1/customers/${ids.customerId}/timeline`, { role: 'agent' });
     const [latest] = TimelineSchema.parse(timeline.body).items;
 
     // Act
-    const customer = await eventually(async () => {
-      const reply = await call(`/v1/customers/${ids.customerId}`, { role: 'agent' });
-      const profile = CustomerSchema.parse(reply.body);
-      return profile.lastInteractionAt === latest?.occurredAt ? reply.body : undefined;
+    const conversation = await eventually(async () => {
+      const reply = await call(`/v1/conversations/${ids.conversationId}`, { role: 'agent' });
+      const current = ConversationSchema.parse(reply.body);
+      return current.lastInboundAt === latest?.occurredAt ? current : undefined;
     });
+    const customer = CustomerSchema.parse(
+      (await call(`/v1/customers/${ids.customerId}`, { role: 'agent' })).body,
+    );
 
     // Assess
-    expect(customer).toMatchObject({
-      lastInteractionAt: latest?.occurredAt,
-      openConversationId: ids.conversationId,
-    });
+    expect(conversation).toMatchObject({ status: 'open', customerId: ids.customerId });
+    expect(customer.openConversationId).toBe(ids.conversationId);
+    expect(customer.lastInteractionAt?.slice(0, 10)).toBe(latest?.occurredAt.slice(0, 10));
   });
 
   it('seeded the demo web forms through the gateway', async () => {

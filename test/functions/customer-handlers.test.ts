@@ -55,7 +55,11 @@ describe('GET /v1/customers/{id}', () => {
     const { status, body } = await call(getCustomer, staffEvent('[agent]'));
 
     expect(status).toBe(200);
-    expect(body).toMatchObject({ customerId: CUSTOMER, identities: profile.identities, consent: profile.consent });
+    expect(body).toMatchObject({
+      customerId: CUSTOMER,
+      identities: profile.identities,
+      consent: profile.consent,
+    });
     expect(body).not.toHaveProperty('pk');
     expect(body).not.toHaveProperty('version');
   });
@@ -74,7 +78,9 @@ describe('GET /v1/customers/{id}', () => {
       .on(GetCommand, { Key: { pk: `CUSTOMER#${CUSTOMER}`, sk: 'PROFILE' } })
       .resolves({ Item: { ...profile, mergedInto: survivor } })
       .on(GetCommand, { Key: { pk: `CUSTOMER#${survivor}`, sk: 'PROFILE' } })
-      .resolves({ Item: { ...profile, customerId: survivor, pk: `CUSTOMER#${survivor}`, mergedFrom: [CUSTOMER] } });
+      .resolves({
+        Item: { ...profile, customerId: survivor, pk: `CUSTOMER#${survivor}`, mergedFrom: [CUSTOMER] },
+      });
 
     const { status, body } = await call(getCustomer, staffEvent('[agent]'));
 
@@ -99,7 +105,10 @@ describe('GET /v1/customers/{id}', () => {
   });
 
   it('refuses an id that is not a customer id with 400', async () => {
-    const { status, body } = await call(getCustomer, staffEvent('[agent]', { pathParameters: { id: 'nope' } }));
+    const { status, body } = await call(
+      getCustomer,
+      staffEvent('[agent]', { pathParameters: { id: 'nope' } }),
+    );
 
     expect(status).toBe(400);
     expect(body.issues[0].field).toBe('id');
@@ -131,7 +140,8 @@ describe('GET /v1/customers?email=|phone=', () => {
 
     expect(status).toBe(200);
     expect(body.customerId).toBe(CUSTOMER);
-    const keys = dynamo.commandCalls(BatchGetCommand)[0]?.args[0].input.RequestItems?.['carebridge-test']?.Keys;
+    const keys =
+      dynamo.commandCalls(BatchGetCommand)[0]?.args[0].input.RequestItems?.['carebridge-test']?.Keys;
     expect(keys).toEqual([{ pk: 'IDENTITY#email#ada@example.com', sk: 'IDENTITY' }]);
   });
 
@@ -147,7 +157,10 @@ describe('GET /v1/customers?email=|phone=', () => {
   });
 
   it('requires exactly one of email or phone', async () => {
-    const { status } = await call(findCustomer, staffEvent('[agent]', { queryStringParameters: {}, pathParameters: {} }));
+    const { status } = await call(
+      findCustomer,
+      staffEvent('[agent]', { queryStringParameters: {}, pathParameters: {} }),
+    );
 
     expect(status).toBe(400);
   });

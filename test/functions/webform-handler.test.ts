@@ -121,15 +121,13 @@ describe('POST /v1/channels/webform', () => {
       occurredAt: '2026-11-26T12:00:00.000Z',
       recordedAt: '2026-11-26T12:00:00.100Z',
     };
-    dynamo
-      .on(PutCommand)
-      .rejects(
-        new ConditionalCheckFailedException({
-          message: 'The conditional request failed',
-          $metadata: {},
-          Item: marshall(stored),
-        }),
-      );
+    dynamo.on(PutCommand).rejects(
+      new ConditionalCheckFailedException({
+        message: 'The conditional request failed',
+        $metadata: {},
+        Item: marshall(stored),
+      }),
+    );
     sqs.on(SendMessageCommand).resolves({});
 
     // Act

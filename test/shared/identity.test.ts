@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidIdentityError, normalizeEmail, normalizePhone, uniqueIdentities } from '../../shared/ingest/identity.js';
+import {
+  InvalidIdentityError,
+  normalizeEmail,
+  normalizePhone,
+  uniqueIdentities,
+} from '../../shared/ingest/identity.js';
 import { mergeConsent } from '../../shared/ingest/merge-customers.js';
 
 describe('identity normalization', () => {

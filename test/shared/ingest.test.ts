@@ -132,7 +132,11 @@ describe('ingestInbound', () => {
     await ingestInbound(db, inbound([phone('+442079460958')], { channel: 'sms' }), clock);
 
     // Act
-    const joined = await ingestInbound(db, inbound([email('merge@example.com'), phone('+442079460958')]), clock);
+    const joined = await ingestInbound(
+      db,
+      inbound([email('merge@example.com'), phone('+442079460958')]),
+      clock,
+    );
 
     // Assess: the oldest customer survives with every identity and all four interactions.
     expect(joined.customerId).toBe(byEmail.customerId);
@@ -155,7 +159,9 @@ describe('ingestInbound', () => {
     await ingestInbound(db, inbound([phone('+33142685300')]), clock);
 
     const results = await Promise.all(
-      Array.from({ length: 4 }, () => ingestInbound(db, inbound([email('race@example.com'), phone('+33142685300')]), clock)),
+      Array.from({ length: 4 }, () =>
+        ingestInbound(db, inbound([email('race@example.com'), phone('+33142685300')]), clock),
+      ),
     );
 
     expect(new Set(results.map((result) => result.customerId))).toEqual(new Set([a.customerId]));
@@ -164,10 +170,18 @@ describe('ingestInbound', () => {
 
   it('refuses a provider message id reused by a different sender', async () => {
     const db = testDb(table);
-    await ingestInbound(db, inbound([email('owner@example.com')], { providerMessageId: 'form:shared-id' }), clock);
+    await ingestInbound(
+      db,
+      inbound([email('owner@example.com')], { providerMessageId: 'form:shared-id' }),
+      clock,
+    );
 
     await expect(
-      ingestInbound(db, inbound([email('intruder@example.com')], { providerMessageId: 'form:shared-id' }), clock),
+      ingestInbound(
+        db,
+        inbound([email('intruder@example.com')], { providerMessageId: 'form:shared-id' }),
+        clock,
+      ),
     ).rejects.toBeInstanceOf(ConflictError);
     expect(await countEntities(db, 'interaction')).toBe(1);
   });

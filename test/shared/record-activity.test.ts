@@ -24,8 +24,16 @@ function requestFor(result: Awaited<ReturnType<typeof ingestInbound>>): RoutingR
 describe('recordInboundActivity', () => {
   it("moves the customer's last interaction and the conversation's last inbound forward", async () => {
     const db = testDb(table);
-    const first = await ingestInbound(db, inbound([email('act@example.com')], { receivedAt: '2026-11-20T09:00:00.000Z' }), clock);
-    const second = await ingestInbound(db, inbound([email('act@example.com')], { receivedAt: '2026-11-21T09:00:00.000Z' }), clock);
+    const first = await ingestInbound(
+      db,
+      inbound([email('act@example.com')], { receivedAt: '2026-11-20T09:00:00.000Z' }),
+      clock,
+    );
+    const second = await ingestInbound(
+      db,
+      inbound([email('act@example.com')], { receivedAt: '2026-11-21T09:00:00.000Z' }),
+      clock,
+    );
 
     await recordInboundActivity(db, requestFor(second), clock);
 
@@ -33,10 +41,45 @@ describe('recordInboundActivity', () => {
     expect((await getConversation(db, first.conversationId)).lastInboundAt).toBe('2026-11-21T09:00:00.000Z');
   });
 
+  it('keeps the first interaction of a day as the last-interaction date until another day comes', async () => {
+    const db = testDb(table);
+    const morning = await ingestInbound(
+      db,
+      inbound([email('day@example.com')], { receivedAt: '2026-11-20T09:00:00.000Z' }),
+      clock,
+    );
+    const evening = await ingestInbound(
+      db,
+      inbound([email('day@example.com')], { receivedAt: '2026-11-20T18:00:00.000Z' }),
+      clock,
+    );
+    const nextDay = await ingestInbound(
+      db,
+      inbound([email('day@example.com')], { receivedAt: '2026-11-21T08:00:00.000Z' }),
+      clock,
+    );
+
+    await recordInboundActivity(db, requestFor(morning), clock);
+    await recordInboundActivity(db, requestFor(evening), clock);
+    const sameDay = (await getCustomer(db, morning.customerId)).lastInteractionAt;
+    await recordInboundActivity(db, requestFor(nextDay), clock);
+
+    expect(sameDay?.slice(0, 10)).toBe('2026-11-20');
+    expect((await getCustomer(db, morning.customerId)).lastInteractionAt).toBe('2026-11-21T08:00:00.000Z');
+  });
+
   it('ignores a late or repeated request instead of moving time backwards', async () => {
     const db = testDb(table);
-    const early = await ingestInbound(db, inbound([email('late@example.com')], { receivedAt: '2026-11-20T09:00:00.000Z' }), clock);
-    const late = await ingestInbound(db, inbound([email('late@example.com')], { receivedAt: '2026-11-22T09:00:00.000Z' }), clock);
+    const early = await ingestInbound(
+      db,
+      inbound([email('late@example.com')], { receivedAt: '2026-11-20T09:00:00.000Z' }),
+      clock,
+    );
+    const late = await ingestInbound(
+      db,
+      inbound([email('late@example.com')], { receivedAt: '2026-11-22T09:00:00.000Z' }),
+      clock,
+    );
 
     await recordInboundActivity(db, requestFor(late), clock);
     await recordInboundActivity(db, requestFor(early), clock);
@@ -48,10 +91,22 @@ describe('recordInboundActivity', () => {
 
   it('puts a conversation waiting on the customer back to open when they write', async () => {
     const db = testDb(table);
-    const first = await ingestInbound(db, inbound([email('pending@example.com')], { receivedAt: '2026-11-20T09:00:00.000Z' }), clock);
+    const first = await ingestInbound(
+      db,
+      inbound([email('pending@example.com')], { receivedAt: '2026-11-20T09:00:00.000Z' }),
+      clock,
+    );
     const conversation = await getConversation(db, first.conversationId, true);
-    await replaceConversation(db, { ...conversation, status: 'pending', updatedAt: clock.now() }, conversation.updatedAt);
-    const reply = await ingestInbound(db, inbound([email('pending@example.com')], { receivedAt: '2026-11-20T10:00:00.000Z' }), clock);
+    await replaceConversation(
+      db,
+      { ...conversation, status: 'pending', updatedAt: clock.now() },
+      conversation.updatedAt,
+    );
+    const reply = await ingestInbound(
+      db,
+      inbound([email('pending@example.com')], { receivedAt: '2026-11-20T10:00:00.000Z' }),
+      clock,
+    );
 
     await recordInboundActivity(db, requestFor(reply), clock);
 

@@ -38,11 +38,7 @@ describe('getTimeline', () => {
     } while (cursor);
 
     // Assess
-    expect(pages).toEqual([
-      ['m7', 'm6', 'm5'],
-      ['m4', 'm3', 'm2'],
-      ['m1'],
-    ]);
+    expect(pages).toEqual([['m7', 'm6', 'm5'], ['m4', 'm3', 'm2'], ['m1']]);
   });
 
   it('interleaves the interactions of merged customers by time', async () => {

@@ -1,7 +1,7 @@
 import type { Clock } from '../../shared/clock.js';
 import { systemClock } from '../../shared/clock.js';
-import { createDb, type Db } from '../../shared/store/db.js';
 import type { IdentityRef, InboundMessage } from '../../shared/schemas/index.js';
+import { createDb, type Db } from '../../shared/store/db.js';
 import type { DynamoTableContext } from './dynamodb.js';
 
 /** A Db (the domain's table handle) over the test's emulator table. */

@@ -1,0 +1,43 @@
+import * as z from 'zod';
+import { ChannelSchema, IdSchema, IsoTimestampSchema } from './common.js';
+
+/**
+ * An email Message-ID we sent, and the conversation it belongs to. A reply that names it in
+ * In-Reply-To or References continues that conversation (see shared/channels/email/threading.ts).
+ * `messageId` is in canonical form (`threadKeyOf`), without angle brackets.
+ */
+export const EmailThreadRefSchema = z.strictObject({
+  messageId: z.string().min(3).max(300),
+  conversationId: IdSchema,
+  customerId: IdSchema,
+  /** The outbound interaction that carried this Message-ID. */
+  interactionId: IdSchema,
+  createdAt: IsoTimestampSchema,
+});
+export type EmailThreadRef = z.infer<typeof EmailThreadRefSchema>;
+
+/** Why a message was held back instead of recorded. */
+export const QuarantineReasonSchema = z.enum(['spam', 'virus', 'dmarc', 'no-sender']);
+export type QuarantineReason = z.infer<typeof QuarantineReasonSchema>;
+
+/**
+ * An inbound message held back: not on any timeline, not routed, not answered. The original stays in
+ * object storage (`rawLocation`) for an operator's review; the record expires after a retention period.
+ */
+export const QuarantinedMessageSchema = z.strictObject({
+  channel: ChannelSchema,
+  providerMessageId: z.string().min(1).max(512),
+  receivedAt: IsoTimestampSchema,
+  reasons: z.array(QuarantineReasonSchema).min(1).max(4),
+  /** The envelope sender (SMTP MAIL FROM) as the provider reported it; empty for a null sender. */
+  envelopeSender: z.string().max(320),
+  /** The From header as the provider reported it, unverified. */
+  from: z.string().max(998).optional(),
+  subject: z.string().max(500).optional(),
+  recipients: z.array(z.string().max(320)).max(50),
+  /** Verdicts the provider gave (e.g. `spam: FAIL`), kept as reported. */
+  verdicts: z.record(z.string().max(20), z.string().max(50)),
+  rawLocation: z.string().max(2048),
+  quarantinedAt: IsoTimestampSchema,
+});
+export type QuarantinedMessage = z.infer<typeof QuarantinedMessageSchema>;
