@@ -1,0 +1,192 @@
+import { randomBytes } from 'node:crypto';
+import * as z from 'zod';
+import { ValidationError } from '../../errors.js';
+
+/**
+ * SES receipt events, as the SES "Lambda action" delivers them: `Records[].ses.{mail, receipt}`.
+ * Provider payloads: unknown fields are accepted (SES adds fields over time) and ignored.
+ */
+
+/** SES message ids are short lowercase base32-like tokens; the guard keeps them safe in S3 and table keys. */
+export const SesMessageIdSchema = z.string().regex(/^[A-Za-z0-9-]{8,128}$/, 'not an SES message id');
+
+const VerdictSchema = z.object({ status: z.string().max(50) });
+const HeaderSchema = z.object({ name: z.string().max(200), value: z.string().max(65_536) });
+const AddressListSchema = z.array(z.string().max(2048)).max(100);
+
+export const SesMailSchema = z.object({
+  timestamp: z.iso.datetime({ offset: true }),
+  /** The envelope sender (MAIL FROM); empty for a null sender. */
+  source: z.string().max(998),
+  messageId: SesMessageIdSchema,
+  destination: AddressListSchema,
+  headersTruncated: z.boolean().optional(),
+  headers: z.array(HeaderSchema).max(2000).default([]),
+  commonHeaders: z
+    .object({
+      from: AddressListSchema.optional(),
+      to: AddressListSchema.optional(),
+      subject: z.string().max(4096).optional(),
+      messageId: z.string().max(2048).optional(),
+      returnPath: z.string().max(998).optional(),
+      date: z.string().max(200).optional(),
+    })
+    .optional(),
+});
+export type SesMail = z.infer<typeof SesMailSchema>;
+
+export const SesReceiptSchema = z.object({
+  timestamp: z.iso.datetime({ offset: true }),
+  recipients: AddressListSchema,
+  spamVerdict: VerdictSchema.optional(),
+  virusVerdict: VerdictSchema.optional(),
+  spfVerdict: VerdictSchema.optional(),
+  dkimVerdict: VerdictSchema.optional(),
+  dmarcVerdict: VerdictSchema.optional(),
+  /** Present only when DMARC failed: the sending domain's policy (`none`, `quarantine`, `reject`). */
+  dmarcPolicy: z.string().max(50).optional(),
+  action: z.object({ type: z.string().max(50) }).optional(),
+});
+export type SesReceipt = z.infer<typeof SesReceiptSchema>;
+
+export const SesReceiptRecordSchema = z.object({
+  eventSource: z.literal('aws:ses'),
+  eventVersion: z.string().max(20).optional(),
+  ses: z.object({ mail: SesMailSchema, receipt: SesReceiptSchema }),
+});
+export type SesReceiptRecord = z.infer<typeof SesReceiptRecordSchema>;
+
+export const SesLambdaEventSchema = z.object({ Records: z.array(SesReceiptRecordSchema).min(1).max(10) });
+export type SesLambdaEvent = z.infer<typeof SesLambdaEventSchema>;
+
+/** Validates an SES receipt event; a malformed one is a ValidationError naming the fields. */
+export function parseSesLambdaEvent(event: unknown): SesLambdaEvent {
+  const parsed = SesLambdaEventSchema.safeParse(event);
+  if (parsed.success) return parsed.data;
+  const issues = parsed.error.issues.map((issue) => ({
+    path: issue.path.map(String).join('.') || '(root)',
+    message: issue.message,
+  }));
+  throw new ValidationError('not an SES receipt event', issues, { cause: parsed.error });
+}
+
+/** Where the receipt rule's S3 action stores a message: `<prefix><SES message id>`. */
+export function inboundObjectKey(prefix: string, sesMessageId: string): string {
+  return `${prefix}${sesMessageId}`;
+}
+
+/** A new id in the shape SES gives received mail (lowercase base32, 32 characters). */
+export function newSesMessageId(): string {
+  const alphabet = '0123456789abcdefghijklmnopqrstuv';
+  return [...randomBytes(32)].map((byte) => alphabet[byte % 32]).join('');
+}
+
+export type VerdictStatus = 'PASS' | 'FAIL' | 'GRAY' | 'PROCESSING_FAILED';
+
+/** What the local stack knows about a received message; everything else is filled in like SES does. */
+export interface SesReceiptEventInput {
+  /** The S3 object is stored under this id; a new one when absent. */
+  readonly messageId?: string;
+  /** SMTP MAIL FROM; empty for a null sender. */
+  readonly source: string;
+  /** SMTP RCPT TO addresses. */
+  readonly recipients: readonly string[];
+  /** The raw message; its header section fills `mail.headers` and `mail.commonHeaders`. */
+  readonly raw?: Uint8Array;
+  readonly receivedAt?: string;
+  readonly verdicts?: Partial<Record<'spam' | 'virus' | 'spf' | 'dkim' | 'dmarc', VerdictStatus>>;
+  readonly functionArn?: string;
+}
+
+/**
+ * An SES receipt event (Lambda action, invocation type Event) of the shape SES sends, for the local
+ * stack's SMTP listener and for tests: store the raw message under `inboundObjectKey(prefix, messageId)`,
+ * then invoke functions/email/inbound.ts with this event.
+ */
+export function sesReceiptEvent(input: SesReceiptEventInput): SesLambdaEvent {
+  const messageId = input.messageId ?? newSesMessageId();
+  const timestamp = input.receivedAt ?? new Date().toISOString();
+  const headers = input.raw ? rawHeaders(input.raw) : [];
+  const first = (name: string) => headers.find((header) => header.name.toLowerCase() === name)?.value;
+  const all = (name: string) =>
+    headers.filter((header) => header.name.toLowerCase() === name).map((h) => h.value);
+  const verdict = (kind: keyof NonNullable<SesReceiptEventInput['verdicts']>) => ({
+    status: input.verdicts?.[kind] ?? 'PASS',
+  });
+  const subject = first('subject');
+  const rfcMessageId = first('message-id');
+  const date = first('date');
+  return SesLambdaEventSchema.parse({
+    Records: [
+      {
+        eventSource: 'aws:ses',
+        eventVersion: '1.0',
+        ses: {
+          mail: {
+            timestamp,
+            source: input.source,
+            messageId,
+            destination: [...input.recipients],
+            headersTruncated: false,
+            headers: [{ name: 'Return-Path', value: `<${input.source}>` }, ...headers],
+            commonHeaders: {
+              returnPath: input.source,
+              from: all('from'),
+              to: all('to'),
+              ...(subject !== undefined ? { subject } : {}),
+              ...(rfcMessageId !== undefined ? { messageId: rfcMessageId } : {}),
+              ...(date !== undefined ? { date } : {}),
+            },
+          },
+          receipt: {
+            timestamp,
+            processingTimeMillis: 1,
+            recipients: [...input.recipients],
+            spamVerdict: verdict('spam'),
+            virusVerdict: verdict('virus'),
+            spfVerdict: verdict('spf'),
+            dkimVerdict: verdict('dkim'),
+            dmarcVerdict: verdict('dmarc'),
+            ...(input.verdicts?.dmarc === 'FAIL' ? { dmarcPolicy: 'reject' } : {}),
+            action: {
+              type: 'Lambda',
+              invocationType: 'Event',
+              functionArn:
+                input.functionArn ??
+                'arn:aws:lambda:us-east-1:000000000000:function:carebridge-email-inbound',
+            },
+          },
+        },
+      },
+    ],
+  });
+}
+
+const MAX_EVENT_HEADERS = 500;
+const MAX_HEADER_VALUE = 65_536;
+
+/** The header section of a raw message as SES lists it: unfolded, in order, names as written. */
+function rawHeaders(raw: Uint8Array): { name: string; value: string }[] {
+  const text = Buffer.from(raw.subarray(0, 256 * 1024)).toString('latin1');
+  const end = text.search(/\r?\n\r?\n/);
+  const section = end === -1 ? text : text.slice(0, end);
+  const headers: { name: string; value: string }[] = [];
+  for (const line of section.split(/\r?\n/)) {
+    const last = headers.at(-1);
+    if (/^[ \t]/.test(line) && last) {
+      last.value = `${last.value} ${line.trim()}`.slice(0, MAX_HEADER_VALUE);
+      continue;
+    }
+    const colon = line.indexOf(':');
+    if (colon <= 0) continue;
+    if (headers.length === MAX_EVENT_HEADERS) break;
+    headers.push({
+      name: line.slice(0, colon).trim().slice(0, 200),
+      value: line
+        .slice(colon + 1)
+        .trim()
+        .slice(0, MAX_HEADER_VALUE),
+    });
+  }
+  return headers;
+}
