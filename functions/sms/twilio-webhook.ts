@@ -1,0 +1,58 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import middy from '@middy/core';
+import { type KeywordReplies, receiveSms } from '../../shared/channels/sms/receive-sms.js';
+import { readSmsKeywordSettings } from '../../shared/channels/sms/sms-settings.js';
+import {
+  readTwilioAuthToken,
+  readTwilioSenderConfig,
+  readTwilioWebhookUrl,
+} from '../../shared/channels/sms/twilio-config.js';
+import { twilioSender } from '../../shared/channels/sms/twilio-sender.js';
+import { twilioToInbound, twilioWebhookParamsSchema } from '../../shared/channels/sms/twilio-webhook.js';
+import { systemClock } from '../../shared/clock.js';
+import { requireEnv } from '../../shared/config/env.js';
+import { readPhoneRegion } from '../../shared/config/phone-region.js';
+import { queueHandoff } from '../../shared/routing/handoff.js';
+import { createDb } from '../../shared/store/db.js';
+import { errorResponses, type HttpEvent, type HttpResult, parseInput } from '../lib/http.js';
+import { logger } from '../lib/logger.js';
+import { emptyTwiml, readSignedTwilioForm } from './twilio-request.js';
+
+const db = createDb(requireEnv('TABLE_NAME'));
+const handoff = queueHandoff(new SQSClient({}), requireEnv('ROUTING_QUEUE_URL'));
+const trust = { authToken: await readTwilioAuthToken(), webhookUrl: readTwilioWebhookUrl() };
+const paramsSchema = twilioWebhookParamsSchema(readPhoneRegion());
+const keywordSettings = readSmsKeywordSettings();
+// Keywords are answered through Twilio, from the number they were sent to.
+const keywordReplies: KeywordReplies | undefined = keywordSettings.replies
+  ? { sender: twilioSender(readTwilioSenderConfig(trust.authToken)), helpText: keywordSettings.helpText }
+  : undefined;
+
+/**
+ * POST /v1/channels/sms/twilio: Twilio's incoming-message webhook. Public route, authenticated by
+ * Twilio's request signature. Answers empty TwiML, for a retried MessageSid too.
+ */
+export const handler = middy<HttpEvent, HttpResult>()
+  .use(injectLambdaContext(logger))
+  .use(errorResponses())
+  .handler(async (event) => {
+    const params = parseInput(paramsSchema, readSignedTwilioForm(event, trust));
+    const receivedAt = new Date(event.requestContext.timeEpoch).toISOString();
+    const receipt = await receiveSms(
+      { db, clock: systemClock, keywordReplies },
+      twilioToInbound(params, receivedAt),
+    );
+    // Keyword messages are record-only: not handed to routing, so no agent gets a STOP.
+    if (receipt.route) await handoff(receipt.ingest);
+    logger.info('sms recorded', {
+      provider: 'twilio',
+      outcome: receipt.ingest.outcome,
+      keyword: receipt.keyword,
+      consentChanged: receipt.consentChanged,
+      reply: receipt.reply?.status,
+      replyErrorCode: receipt.reply?.errorCode,
+      media: params.media.length,
+    });
+    return emptyTwiml();
+  });

@@ -1,0 +1,94 @@
+import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
+import * as z from 'zod';
+import { optionalEnv, requireEnv } from '../../config/env.js';
+import type { TwilioSenderConfig } from './twilio-sender.js';
+
+/** Fetches a secret's string value (Secrets Manager on AWS). */
+export type SecretReader = (secretId: string) => Promise<unknown>;
+
+const AuthTokenSchema = z.string().trim().min(1).max(256);
+
+/** Default reader: Powertools' Secrets Manager provider (the client's endpoint from SDK configuration). */
+const readSecretsManager: SecretReader = (secretId) => getSecret(secretId);
+
+/**
+ * The Twilio auth token (webhook signatures, REST API), from one of two configuration sources:
+ * - `TWILIO_AUTH_TOKEN`: the token itself (the local stack, tests);
+ * - `TWILIO_AUTH_TOKEN_SECRET_ARN`: a Secrets Manager secret whose string value is the token (AWS),
+ *   read once, at cold start.
+ * Exactly one must be set; both or neither fail the cold start, so a deployment cannot silently use
+ * a stale token from the environment.
+ */
+export async function readTwilioAuthToken(readSecret: SecretReader = readSecretsManager): Promise<string> {
+  const token = optionalEnv('TWILIO_AUTH_TOKEN');
+  const secretArn = optionalEnv('TWILIO_AUTH_TOKEN_SECRET_ARN');
+  if (token !== undefined && secretArn !== undefined) {
+    throw new Error('Set TWILIO_AUTH_TOKEN or TWILIO_AUTH_TOKEN_SECRET_ARN, not both');
+  }
+  if (token !== undefined) return AuthTokenSchema.parse(token);
+  if (secretArn === undefined) {
+    throw new Error(
+      'Missing required environment variable TWILIO_AUTH_TOKEN or TWILIO_AUTH_TOKEN_SECRET_ARN',
+    );
+  }
+  const parsed = AuthTokenSchema.safeParse(await readSecret(secretArn));
+  if (!parsed.success) throw new Error('The Twilio auth token secret holds no token string');
+  return parsed.data;
+}
+
+const WebhookUrlSchema = z.url({ protocol: /^https?$/ }).max(2048);
+
+/**
+ * The public URL Twilio calls (TWILIO_WEBHOOK_URL), exactly as configured in Twilio's console, query
+ * string included: the signature covers it. Never rebuilt from the request's headers.
+ */
+export function readTwilioWebhookUrl(): string {
+  const parsed = WebhookUrlSchema.safeParse(requireEnv('TWILIO_WEBHOOK_URL'));
+  if (!parsed.success) throw new Error('TWILIO_WEBHOOK_URL must be an http(s) URL');
+  return parsed.data;
+}
+
+const AccountSidSchema = z.string().regex(/^AC[0-9a-f]{32}$/);
+const MessagingServiceSidSchema = z.string().regex(/^MG[0-9a-f]{32}$/);
+const FromNumberSchema = z.string().regex(/^(?:\+[1-9]\d{6,14}|\d{3,8})$/);
+const ApiBaseUrlSchema = z.url({ protocol: /^https?$/ });
+
+/** Twilio's REST API base; TWILIO_API_BASE_URL overrides it like the AWS SDK endpoint variables. */
+export const TWILIO_API_BASE_URL = 'https://api.twilio.com';
+/** Time given to Twilio's API, well inside the 15 s Twilio waits for a webhook's answer. */
+const TWILIO_TIMEOUT_MS = 5_000;
+
+/**
+ * Sender configuration from the environment: TWILIO_ACCOUNT_SID, TWILIO_MESSAGING_SERVICE_SID or
+ * TWILIO_FROM_NUMBER (at least one), TWILIO_API_BASE_URL (optional; the local stack's outbox).
+ * Throws at cold start for a missing or malformed value.
+ */
+export function readTwilioSenderConfig(authToken: string): TwilioSenderConfig {
+  const accountSid = parseEnv('TWILIO_ACCOUNT_SID', AccountSidSchema, requireEnv('TWILIO_ACCOUNT_SID'));
+  const serviceSid = optionalEnv('TWILIO_MESSAGING_SERVICE_SID');
+  const from = optionalEnv('TWILIO_FROM_NUMBER');
+  if (serviceSid === undefined && from === undefined) {
+    throw new Error('Set TWILIO_MESSAGING_SERVICE_SID or TWILIO_FROM_NUMBER to send SMS through Twilio');
+  }
+  const baseUrl = optionalEnv('TWILIO_API_BASE_URL');
+  return {
+    accountSid,
+    credentials: { username: accountSid, password: authToken },
+    messagingServiceSid:
+      serviceSid === undefined
+        ? undefined
+        : parseEnv('TWILIO_MESSAGING_SERVICE_SID', MessagingServiceSidSchema, serviceSid),
+    from: from === undefined ? undefined : parseEnv('TWILIO_FROM_NUMBER', FromNumberSchema, from),
+    apiBaseUrl:
+      baseUrl === undefined
+        ? TWILIO_API_BASE_URL
+        : parseEnv('TWILIO_API_BASE_URL', ApiBaseUrlSchema, baseUrl),
+    timeoutMs: TWILIO_TIMEOUT_MS,
+  };
+}
+
+function parseEnv<S extends z.ZodType<string>>(name: string, schema: S, value: string): z.infer<S> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new Error(`Environment variable ${name} is malformed`);
+  return parsed.data;
+}
