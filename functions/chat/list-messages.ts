@@ -1,0 +1,50 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import * as z from 'zod';
+import { loadTokenKey } from '../../shared/channels/chat/token-secret.js';
+import { listVisitorMessages } from '../../shared/channels/chat/visitor-messages.js';
+import { verifyVisitorToken } from '../../shared/channels/chat/visitor-token.js';
+import { systemClock } from '../../shared/clock.js';
+import { requireEnv } from '../../shared/config/env.js';
+import { UnauthorizedError } from '../../shared/errors.js';
+import { IdSchema } from '../../shared/schemas/index.js';
+import { createDb } from '../../shared/store/db.js';
+import {
+  errorResponses,
+  type HttpEvent,
+  type HttpResult,
+  headerValue,
+  json,
+  parseInput,
+} from '../lib/http.js';
+import { logger } from '../lib/logger.js';
+
+const db = createDb(requireEnv('TABLE_NAME'));
+const tokenKey = await loadTokenKey();
+
+const QuerySchema = z.strictObject({ after: IdSchema.optional() });
+
+/**
+ * GET /v1/chat/sessions/{id}/messages?after=<interactionId> (public; the visitor token authenticates):
+ * the visitor's own chat messages and the replies sent to them, oldest first, at most 100, for a
+ * visitor coming back online. Replies still waiting for them are marked delivered. 401 without a valid
+ * token or with the token of another visitor.
+ */
+export const handler = middy<HttpEvent, HttpResult>()
+  .use(injectLambdaContext(logger))
+  .use(errorResponses())
+  .handler(async (event) => {
+    // Authenticate before validating anything else, so a caller without a token learns nothing.
+    const claims = await verifyVisitorToken(tokenKey, bearerToken(event), systemClock);
+    if (event.pathParameters?.id !== claims.visitorId) {
+      throw new UnauthorizedError('the token is not for this chat session');
+    }
+    const { after } = parseInput(QuerySchema, event.queryStringParameters ?? {});
+    const { messages, hasMore } = await listVisitorMessages(db, claims.visitorId, after);
+    return json(200, { visitorId: claims.visitorId, messages, hasMore }, { 'cache-control': 'no-store' });
+  });
+
+function bearerToken(event: HttpEvent): string | undefined {
+  const match = /^Bearer\s+(\S+)$/i.exec(headerValue(event, 'authorization') ?? '');
+  return match?.[1];
+}

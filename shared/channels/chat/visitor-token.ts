@@ -1,0 +1,122 @@
+import { errors, jwtVerify, SignJWT } from 'jose';
+import * as z from 'zod';
+import type { Clock } from '../../clock.js';
+import { UnauthorizedError } from '../../errors.js';
+import { IdSchema } from '../../schemas/index.js';
+
+/** Audience of every visitor token: a token of another carebridge API (or another product) is refused. */
+export const VISITOR_TOKEN_AUDIENCE = 'carebridge-chat';
+/** Issuer of every visitor token. */
+export const VISITOR_TOKEN_ISSUER = 'carebridge';
+/** How long a chat session's token lasts. */
+export const VISITOR_TOKEN_TTL_SECONDS = 24 * 60 * 60;
+/** Longest token accepted; ours are well under 1 KB, so anything larger is not ours. */
+export const VISITOR_TOKEN_MAX_CHARS = 4096;
+
+const ALGORITHM = 'HS256';
+
+/** Raised for a visitor token that is missing, malformed, forged, for another audience or expired. */
+export class InvalidVisitorTokenError extends UnauthorizedError {
+  override name = 'InvalidVisitorTokenError';
+  constructor(
+    readonly reason: 'missing' | 'expired' | 'invalid',
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/** The HMAC key visitor tokens are signed with; see ./token-secret.ts for where it comes from. */
+export interface VisitorTokenKey {
+  readonly secret: Uint8Array;
+}
+
+/** Who a chat session belongs to. */
+export interface Visitor {
+  /** ULID issued with the session; the visitor's identity (`visitor` kind) once they write. */
+  readonly visitorId: string;
+  /** Canonical email the visitor typed in. Unverified: anyone can claim any address. */
+  readonly email?: string | undefined;
+  readonly name?: string | undefined;
+}
+
+/** A verified token's content. */
+export interface VisitorClaims extends Visitor {
+  /** Epoch seconds. */
+  readonly issuedAt: number;
+  /** Epoch seconds. */
+  readonly expiresAt: number;
+}
+
+/** The claims we sign; a token carrying anything else was not made by us. */
+const VisitorTokenPayloadSchema = z.strictObject({
+  sub: IdSchema,
+  email: z.string().max(254).optional(),
+  name: z.string().max(200).optional(),
+  iat: z.number().int().nonnegative(),
+  exp: z.number().int().positive(),
+  aud: z.literal(VISITOR_TOKEN_AUDIENCE),
+  iss: z.literal(VISITOR_TOKEN_ISSUER),
+});
+
+function epochSeconds(clock: Clock): number {
+  return Math.floor(Date.parse(clock.now()) / 1000);
+}
+
+/** Signs a visitor token (HS256) valid for VISITOR_TOKEN_TTL_SECONDS from the clock's now. */
+export async function issueVisitorToken(
+  key: VisitorTokenKey,
+  visitor: Visitor,
+  clock: Clock,
+): Promise<{ token: string; claims: VisitorClaims }> {
+  const issuedAt = epochSeconds(clock);
+  const expiresAt = issuedAt + VISITOR_TOKEN_TTL_SECONDS;
+  const token = await new SignJWT({
+    ...(visitor.email ? { email: visitor.email } : {}),
+    ...(visitor.name ? { name: visitor.name } : {}),
+  })
+    .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
+    .setSubject(visitor.visitorId)
+    .setIssuer(VISITOR_TOKEN_ISSUER)
+    .setAudience(VISITOR_TOKEN_AUDIENCE)
+    .setIssuedAt(issuedAt)
+    .setExpirationTime(expiresAt)
+    .sign(key.secret);
+  return { token, claims: { ...visitor, issuedAt, expiresAt } };
+}
+
+/**
+ * Verifies a visitor token: signature (HS256 only), audience, issuer and expiry against the clock, then
+ * the claims' shape. Throws InvalidVisitorTokenError (`expired` or `invalid`) for any failure.
+ */
+export async function verifyVisitorToken(
+  key: VisitorTokenKey,
+  token: string | undefined,
+  clock: Clock,
+): Promise<VisitorClaims> {
+  if (token === undefined || token === '')
+    throw new InvalidVisitorTokenError('missing', 'a visitor token is required');
+  if (token.length > VISITOR_TOKEN_MAX_CHARS)
+    throw new InvalidVisitorTokenError('invalid', 'invalid visitor token');
+  let payload: unknown;
+  try {
+    ({ payload } = await jwtVerify(token, key.secret, {
+      algorithms: [ALGORITHM],
+      audience: VISITOR_TOKEN_AUDIENCE,
+      issuer: VISITOR_TOKEN_ISSUER,
+      requiredClaims: ['sub', 'iat', 'exp'],
+      currentDate: new Date(clock.now()),
+    }));
+  } catch (error) {
+    if (error instanceof errors.JWTExpired) {
+      throw new InvalidVisitorTokenError('expired', 'the visitor token has expired', { cause: error });
+    }
+    throw new InvalidVisitorTokenError('invalid', 'invalid visitor token', { cause: error });
+  }
+  const parsed = VisitorTokenPayloadSchema.safeParse(payload);
+  if (!parsed.success)
+    throw new InvalidVisitorTokenError('invalid', 'invalid visitor token', { cause: parsed.error });
+  const { sub, email, name, iat, exp } = parsed.data;
+  return { visitorId: sub, email, name, issuedAt: iat, expiresAt: exp };
+}
