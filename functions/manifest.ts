@@ -81,6 +81,15 @@ export const FUNCTIONS = [
     access: { table: 'read' },
   },
   {
+    kind: 'http',
+    name: 'conversations-get',
+    entry: 'functions/conversations/get.ts',
+    method: 'GET',
+    path: '/v1/conversations/{id}',
+    auth: 'staff',
+    access: { table: 'read' },
+  },
+  {
     kind: 'queue',
     name: 'route',
     entry: 'functions/route/handler.ts',

@@ -1,0 +1,59 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import * as z from 'zod';
+import { chatSenderFromEnv } from '../../shared/channels/chat/chat-sender-from-env.js';
+import { emailSenderFromEnv } from '../../shared/channels/email/ses-sender-from-env.js';
+import { smsSenderFromEnv } from '../../shared/channels/sms/sms-sender-from-env.js';
+import { ConversationPathSchema } from '../../shared/channels/staff-queries.js';
+import { systemClock } from '../../shared/clock.js';
+import { requireEnv } from '../../shared/config/env.js';
+import { sendReply } from '../../shared/outbound/send-reply.js';
+import { ReplyChannelSchema, type Senders } from '../../shared/outbound/sender.js';
+import { createDb } from '../../shared/store/db.js';
+import {
+  callerSubject,
+  errorResponses,
+  type HttpEvent,
+  type HttpResult,
+  json,
+  parseInput,
+  readJsonBody,
+  requireRole,
+} from '../lib/http.js';
+import { logger } from '../lib/logger.js';
+
+const db = createDb(requireEnv('TABLE_NAME'));
+const senders: Senders = {
+  email: emailSenderFromEnv(db, systemClock, (error) =>
+    logger.warn('email thread reference not recorded', { error }),
+  ),
+  sms: await smsSenderFromEnv(),
+  chat: chatSenderFromEnv(db, systemClock),
+};
+
+const ReplyBodySchema = z.strictObject({
+  body: z.string().trim().min(1, 'must not be empty').max(10_000),
+  channel: ReplyChannelSchema.optional(),
+});
+
+/**
+ * POST /v1/conversations/{id}/replies: an agent's answer, delivered on the customer's last inbound
+ * channel unless another is named, recorded on the timeline with its delivery status. 409 when the
+ * customer opted out of that channel or the address is undeliverable.
+ */
+export const handler = middy<HttpEvent, HttpResult>()
+  .use(injectLambdaContext(logger))
+  .use(errorResponses())
+  .use(requireRole('agent', 'supervisor'))
+  .handler(async (event) => {
+    const { id } = parseInput(ConversationPathSchema, event.pathParameters ?? {});
+    const reply = parseInput(ReplyBodySchema, readJsonBody(event, 32 * 1024));
+    const interaction = await sendReply(
+      db,
+      senders,
+      { conversationId: id, body: reply.body, channel: reply.channel, authorId: callerSubject(event) },
+      systemClock,
+    );
+    logger.info('reply sent', { channel: interaction.channel, deliveryStatus: interaction.deliveryStatus });
+    return json(201, interaction);
+  });
