@@ -1,18 +1,9 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import middy from '@middy/core';
 import { readWebSocketUrl } from '../../shared/channels/chat/config.js';
 import { CHAT_SESSION_BODY_MAX_BYTES, CreateChatSessionSchema } from '../../shared/channels/chat/protocol.js';
 import { startChatSession } from '../../shared/channels/chat/session.js';
 import { loadTokenKey } from '../../shared/channels/chat/token-secret.js';
 import { systemClock } from '../../shared/clock.js';
-import {
-  errorResponses,
-  type HttpEvent,
-  type HttpResult,
-  json,
-  parseInput,
-  readJsonBody,
-} from '../lib/http.js';
+import { httpHandler, json, parseInput, readJsonBody } from '../lib/http.js';
 import { logger } from '../lib/logger.js';
 
 const tokenKey = await loadTokenKey();
@@ -22,14 +13,11 @@ const wsUrl = readWebSocketUrl();
  * POST /v1/chat/sessions (public, throttled): starts a chat session. Body (optional) `{email?, name?}`;
  * answers 201 `{visitorId, token, expiresAt, wsUrl?}`. The browser opens `wsUrl?token=<token>`.
  */
-export const handler = middy<HttpEvent, HttpResult>()
-  .use(injectLambdaContext(logger))
-  .use(errorResponses())
-  .handler(async (event) => {
-    // A session without email or name may come without a body at all.
-    const body = event.body ? readJsonBody(event, CHAT_SESSION_BODY_MAX_BYTES) : {};
-    const input = parseInput(CreateChatSessionSchema, body);
-    const session = await startChatSession(tokenKey, input, systemClock);
-    logger.info('chat session started', { withEmail: input.email !== undefined });
-    return json(201, { ...session, ...(wsUrl ? { wsUrl } : {}) }, { 'cache-control': 'no-store' });
-  });
+export const handler = httpHandler(async (event) => {
+  // A session without email or name may come without a body at all.
+  const body = event.body ? readJsonBody(event, CHAT_SESSION_BODY_MAX_BYTES) : {};
+  const input = parseInput(CreateChatSessionSchema, body);
+  const session = await startChatSession(tokenKey, input, systemClock);
+  logger.info('chat session started', { withEmail: input.email !== undefined });
+  return json(201, { ...session, ...(wsUrl ? { wsUrl } : {}) }, { 'cache-control': 'no-store' });
+});

@@ -1,5 +1,3 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import middy from '@middy/core';
 import * as z from 'zod';
 import { loadTokenKey } from '../../shared/channels/chat/token-secret.js';
 import { listVisitorMessages } from '../../shared/channels/chat/visitor-messages.js';
@@ -9,15 +7,7 @@ import { requireEnv } from '../../shared/config/env.js';
 import { UnauthorizedError } from '../../shared/errors.js';
 import { IdSchema } from '../../shared/schemas/index.js';
 import { createDb } from '../../shared/store/db.js';
-import {
-  errorResponses,
-  type HttpEvent,
-  type HttpResult,
-  headerValue,
-  json,
-  parseInput,
-} from '../lib/http.js';
-import { logger } from '../lib/logger.js';
+import { type HttpEvent, headerValue, httpHandler, json, parseInput } from '../lib/http.js';
 
 const db = createDb(requireEnv('TABLE_NAME'));
 const tokenKey = await loadTokenKey();
@@ -30,19 +20,16 @@ const QuerySchema = z.strictObject({ after: IdSchema.optional() });
  * visitor coming back online. Replies still waiting for them are marked delivered. 401 without a valid
  * token or with the token of another visitor.
  */
-export const handler = middy<HttpEvent, HttpResult>()
-  .use(injectLambdaContext(logger))
-  .use(errorResponses())
-  .handler(async (event) => {
-    // Authenticate before validating anything else, so a caller without a token learns nothing.
-    const claims = await verifyVisitorToken(tokenKey, bearerToken(event), systemClock);
-    if (event.pathParameters?.id !== claims.visitorId) {
-      throw new UnauthorizedError('the token is not for this chat session');
-    }
-    const { after } = parseInput(QuerySchema, event.queryStringParameters ?? {});
-    const { messages, hasMore } = await listVisitorMessages(db, claims.visitorId, after);
-    return json(200, { visitorId: claims.visitorId, messages, hasMore }, { 'cache-control': 'no-store' });
-  });
+export const handler = httpHandler(async (event) => {
+  // Authenticate before validating anything else, so a caller without a token learns nothing.
+  const claims = await verifyVisitorToken(tokenKey, bearerToken(event), systemClock);
+  if (event.pathParameters?.id !== claims.visitorId) {
+    throw new UnauthorizedError('the token is not for this chat session');
+  }
+  const { after } = parseInput(QuerySchema, event.queryStringParameters ?? {});
+  const { messages, hasMore } = await listVisitorMessages(db, claims.visitorId, after);
+  return json(200, { visitorId: claims.visitorId, messages, hasMore }, { 'cache-control': 'no-store' });
+});
 
 function bearerToken(event: HttpEvent): string | undefined {
   const match = /^Bearer\s+(\S+)$/i.exec(headerValue(event, 'authorization') ?? '');

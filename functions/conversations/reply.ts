@@ -1,5 +1,3 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import middy from '@middy/core';
 import * as z from 'zod';
 import { chatSenderFromEnv } from '../../shared/channels/chat/chat-sender-from-env.js';
 import { emailSenderFromEnv } from '../../shared/channels/email/ses-sender-from-env.js';
@@ -10,16 +8,7 @@ import { requireEnv } from '../../shared/config/env.js';
 import { sendReply } from '../../shared/outbound/send-reply.js';
 import { ReplyChannelSchema, type Senders } from '../../shared/outbound/sender.js';
 import { createDb } from '../../shared/store/db.js';
-import {
-  callerSubject,
-  errorResponses,
-  type HttpEvent,
-  type HttpResult,
-  json,
-  parseInput,
-  readJsonBody,
-  requireRole,
-} from '../lib/http.js';
+import { callerSubject, httpHandler, json, parseInput, readJsonBody } from '../lib/http.js';
 import { logger } from '../lib/logger.js';
 
 const db = createDb(requireEnv('TABLE_NAME'));
@@ -41,11 +30,8 @@ const ReplyBodySchema = z.strictObject({
  * channel unless another is named, recorded on the timeline with its delivery status. 409 when the
  * customer opted out of that channel or the address is undeliverable.
  */
-export const handler = middy<HttpEvent, HttpResult>()
-  .use(injectLambdaContext(logger))
-  .use(errorResponses())
-  .use(requireRole('agent', 'supervisor'))
-  .handler(async (event) => {
+export const handler = httpHandler(
+  async (event) => {
     const { id } = parseInput(ConversationPathSchema, event.pathParameters ?? {});
     const reply = parseInput(ReplyBodySchema, readJsonBody(event, 32 * 1024));
     const interaction = await sendReply(
@@ -56,4 +42,6 @@ export const handler = middy<HttpEvent, HttpResult>()
     );
     logger.info('reply sent', { channel: interaction.channel, deliveryStatus: interaction.deliveryStatus });
     return json(201, interaction);
-  });
+  },
+  { roles: ['agent', 'supervisor'] },
+);

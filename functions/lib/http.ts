@@ -1,4 +1,5 @@
-import type { MiddlewareObj } from '@middy/core';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy, { type MiddlewareObj } from '@middy/core';
 import type {
   APIGatewayProxyEventV2,
   APIGatewayProxyResultV2,
@@ -181,4 +182,17 @@ function statusOf(error: CarebridgeError): [number, string] {
   if (error instanceof ContentionError) return [503, 'busy'];
   if (error instanceof DeliveryError) return [502, 'delivery_failed'];
   return [500, 'internal_error'];
+}
+
+/**
+ * The one way to build an HTTP API handler: logs carry the Lambda context, errors map to responses
+ * (errorResponses), and with `roles` only verified staff holding one of them get through (requireRole).
+ */
+export function httpHandler(
+  handle: (event: HttpEvent) => Promise<HttpResult>,
+  options: { readonly roles?: readonly StaffRole[] } = {},
+) {
+  const chain = middy<HttpEvent, HttpResult>().use(injectLambdaContext(logger)).use(errorResponses());
+  if (options.roles) chain.use(requireRole(...options.roles));
+  return chain.handler(handle);
 }

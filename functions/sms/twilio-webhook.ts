@@ -1,6 +1,4 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import middy from '@middy/core';
 import { type KeywordReplies, receiveSms } from '../../shared/channels/sms/receive-sms.js';
 import { readSmsKeywordSettings } from '../../shared/channels/sms/sms-settings.js';
 import {
@@ -15,7 +13,7 @@ import { requireEnv } from '../../shared/config/env.js';
 import { readPhoneRegion } from '../../shared/config/phone-region.js';
 import { queueHandoff } from '../../shared/routing/handoff.js';
 import { createDb } from '../../shared/store/db.js';
-import { errorResponses, type HttpEvent, type HttpResult, parseInput } from '../lib/http.js';
+import { httpHandler, parseInput } from '../lib/http.js';
 import { logger } from '../lib/logger.js';
 import { emptyTwiml, readSignedTwilioForm } from './twilio-request.js';
 
@@ -33,26 +31,23 @@ const keywordReplies: KeywordReplies | undefined = keywordSettings.replies
  * POST /v1/channels/sms/twilio: Twilio's incoming-message webhook. Public route, authenticated by
  * Twilio's request signature. Answers empty TwiML, for a retried MessageSid too.
  */
-export const handler = middy<HttpEvent, HttpResult>()
-  .use(injectLambdaContext(logger))
-  .use(errorResponses())
-  .handler(async (event) => {
-    const params = parseInput(paramsSchema, readSignedTwilioForm(event, trust));
-    const receivedAt = new Date(event.requestContext.timeEpoch).toISOString();
-    const receipt = await receiveSms(
-      { db, clock: systemClock, keywordReplies },
-      twilioToInbound(params, receivedAt),
-    );
-    // Keyword messages are record-only: not handed to routing, so no agent gets a STOP.
-    if (receipt.route) await handoff(receipt.ingest);
-    logger.info('sms recorded', {
-      provider: 'twilio',
-      outcome: receipt.ingest.outcome,
-      keyword: receipt.keyword,
-      consentChanged: receipt.consentChanged,
-      reply: receipt.reply?.status,
-      replyErrorCode: receipt.reply?.errorCode,
-      media: params.media.length,
-    });
-    return emptyTwiml();
+export const handler = httpHandler(async (event) => {
+  const params = parseInput(paramsSchema, readSignedTwilioForm(event, trust));
+  const receivedAt = new Date(event.requestContext.timeEpoch).toISOString();
+  const receipt = await receiveSms(
+    { db, clock: systemClock, keywordReplies },
+    twilioToInbound(params, receivedAt),
+  );
+  // Keyword messages are record-only: not handed to routing, so no agent gets a STOP.
+  if (receipt.route) await handoff(receipt.ingest);
+  logger.info('sms recorded', {
+    provider: 'twilio',
+    outcome: receipt.ingest.outcome,
+    keyword: receipt.keyword,
+    consentChanged: receipt.consentChanged,
+    reply: receipt.reply?.status,
+    replyErrorCode: receipt.reply?.errorCode,
+    media: params.media.length,
   });
+  return emptyTwiml();
+});

@@ -1,6 +1,4 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import middy from '@middy/core';
 import {
   isBotSubmission,
   WEBFORM_BODY_MAX_BYTES,
@@ -13,14 +11,7 @@ import { readPhoneRegion } from '../../shared/config/phone-region.js';
 import { ingestInbound } from '../../shared/ingest/ingest.js';
 import { queueHandoff } from '../../shared/routing/handoff.js';
 import { createDb } from '../../shared/store/db.js';
-import {
-  errorResponses,
-  type HttpEvent,
-  type HttpResult,
-  json,
-  parseInput,
-  readJsonBody,
-} from '../lib/http.js';
+import { httpHandler, json, parseInput, readJsonBody } from '../lib/http.js';
 import { logger } from '../lib/logger.js';
 
 const db = createDb(requireEnv('TABLE_NAME'));
@@ -28,34 +19,27 @@ const handoff = queueHandoff(new SQSClient({}), requireEnv('ROUTING_QUEUE_URL'))
 const submissionSchema = webFormSubmissionSchema(readPhoneRegion());
 
 /** POST /v1/channels/webform: a public contact form submission. */
-export const handler = middy<HttpEvent, HttpResult>()
-  .use(injectLambdaContext(logger))
-  .use(errorResponses())
-  .handler(async (event) => {
-    const submission = parseInput(submissionSchema, readJsonBody(event, WEBFORM_BODY_MAX_BYTES));
-    const receivedAt = new Date(event.requestContext.timeEpoch).toISOString();
-    if (isBotSubmission(submission)) {
-      // Answer like a success so the bot learns nothing; nothing is stored.
-      logger.info('webform honeypot filled');
-      const decoy = {
-        customerId: systemClock.newId(),
-        conversationId: systemClock.newId(),
-        interactionId: systemClock.newId(),
-      };
-      return json(202, decoy);
-    }
-    const result = await ingestInbound(
-      db,
-      webFormToInbound(submission, receivedAt, systemClock),
-      systemClock,
-    );
-    await handoff(result);
-    logger.debug('webform recorded', {
-      outcome: result.outcome,
-      customerCreated: result.customerCreated,
-      conversationOpened: result.conversationOpened,
-      merged: result.mergedCustomerIds.length,
-    });
-    const { customerId, conversationId, interactionId } = result;
-    return json(result.outcome === 'duplicate' ? 200 : 202, { customerId, conversationId, interactionId });
+export const handler = httpHandler(async (event) => {
+  const submission = parseInput(submissionSchema, readJsonBody(event, WEBFORM_BODY_MAX_BYTES));
+  const receivedAt = new Date(event.requestContext.timeEpoch).toISOString();
+  if (isBotSubmission(submission)) {
+    // Answer like a success so the bot learns nothing; nothing is stored.
+    logger.info('webform honeypot filled');
+    const decoy = {
+      customerId: systemClock.newId(),
+      conversationId: systemClock.newId(),
+      interactionId: systemClock.newId(),
+    };
+    return json(202, decoy);
+  }
+  const result = await ingestInbound(db, webFormToInbound(submission, receivedAt, systemClock), systemClock);
+  await handoff(result);
+  logger.debug('webform recorded', {
+    outcome: result.outcome,
+    customerCreated: result.customerCreated,
+    conversationOpened: result.conversationOpened,
+    merged: result.mergedCustomerIds.length,
   });
+  const { customerId, conversationId, interactionId } = result;
+  return json(result.outcome === 'duplicate' ? 200 : 202, { customerId, conversationId, interactionId });
+});
