@@ -1,6 +1,6 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { openChatConnection } from '../../shared/channels/chat/connection-lifecycle.js';
 import { loadTokenKey } from '../../shared/channels/chat/token-secret.js';
 import { VISITOR_TOKEN_MAX_CHARS } from '../../shared/channels/chat/visitor-token.js';
@@ -15,7 +15,9 @@ const db = createDb(requireEnv('TABLE_NAME'));
 const tokenKey = await loadTokenKey();
 
 /** The handshake's query string: browsers cannot set headers on a WebSocket, so the token comes here. */
-const ConnectQuerySchema = z.strictObject({ token: z.string().max(VISITOR_TOKEN_MAX_CHARS).optional() });
+const ConnectQuerySchema = z.strictObject({
+  token: z.optional(z.string().check(z.maxLength(VISITOR_TOKEN_MAX_CHARS))),
+});
 
 /** WebSocket `$connect`: admits a visitor with a valid token (`?token=`) and records the connection. */
 export const handler = middy<WebSocketEvent, WebSocketResult>()

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { loadTokenKey } from '../../shared/channels/chat/token-secret.js';
 import { listVisitorMessages } from '../../shared/channels/chat/visitor-messages.js';
 import { verifyVisitorToken } from '../../shared/channels/chat/visitor-token.js';
@@ -12,7 +12,7 @@ import { type HttpEvent, headerValue, httpHandler, json, parseInput } from '../l
 const db = createDb(requireEnv('TABLE_NAME'));
 const tokenKey = await loadTokenKey();
 
-const QuerySchema = z.strictObject({ after: IdSchema.optional() });
+const QuerySchema = z.strictObject({ after: z.optional(IdSchema) });
 
 /**
  * GET /v1/chat/sessions/{id}/messages?after=<interactionId> (public; the visitor token authenticates):

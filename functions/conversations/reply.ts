@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { chatSenderFromEnv } from '../../shared/channels/chat/chat-sender-from-env.js';
 import { emailSenderFromEnv } from '../../shared/channels/email/ses-sender-from-env.js';
 import { smsSenderFromEnv } from '../../shared/channels/sms/sms-sender-from-env.js';
@@ -21,8 +21,8 @@ const senders: Senders = {
 };
 
 const ReplyBodySchema = z.strictObject({
-  body: z.string().trim().min(1, 'must not be empty').max(10_000),
-  channel: ReplyChannelSchema.optional(),
+  body: z.string().check(z.trim(), z.minLength(1, 'must not be empty'), z.maxLength(10_000)),
+  channel: z.optional(ReplyChannelSchema),
 });
 
 /**

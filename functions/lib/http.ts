@@ -5,7 +5,7 @@ import type {
   APIGatewayProxyResultV2,
   APIGatewayProxyStructuredResultV2,
 } from 'aws-lambda';
-import type * as z from 'zod';
+import type * as z from 'zod/mini';
 import {
   CarebridgeError,
   ConflictError,
@@ -17,6 +17,7 @@ import {
   UnauthorizedError,
   ValidationError,
 } from '../../shared/errors.js';
+import { fieldIssues } from '../../shared/schemas/issues.js';
 import { logger } from './logger.js';
 
 /** Every HTTP handler's event and result: API Gateway HTTP API, payload format 2.0. */
@@ -38,16 +39,12 @@ export function json(statusCode: number, body: unknown, headers: Record<string, 
 }
 
 /** Parses untrusted input with a schema; failures become a ValidationError naming each field. */
-export function parseInput<S extends z.ZodType>(schema: S, input: unknown, prefix?: string): z.infer<S> {
+export function parseInput<S extends z.ZodMiniType>(schema: S, input: unknown, prefix?: string): z.infer<S> {
   const parsed = schema.safeParse(input);
   if (parsed.success) return parsed.data;
-  const issues = parsed.error.issues.map((issue) => ({
-    path:
-      [prefix, ...issue.path.map(String)].filter((part) => part !== undefined && part !== '').join('.') ||
-      '(root)',
-    message: issue.message,
-  }));
-  throw new ValidationError('request failed validation', issues, { cause: parsed.error });
+  throw new ValidationError('request failed validation', fieldIssues(parsed.error, prefix), {
+    cause: parsed.error,
+  });
 }
 
 /** An error of the HTTP edge itself (size, media type), with its status. */

@@ -1,6 +1,6 @@
 import type { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import type { MiddlewareObj } from '@middy/core';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { postFrame } from '../../shared/channels/chat/connections-api.js';
 import { ClientMessageIdSchema, type ServerFrame } from '../../shared/channels/chat/protocol.js';
 import { UnauthorizedError, ValidationError } from '../../shared/errors.js';

@@ -1,15 +1,15 @@
 import type { CountryCode } from 'libphonenumber-js';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { InvalidIdentityError, normalizeEmail, normalizePhone } from '../ingest/identity.js';
 import { type IdentityRef, IdSchema } from '../schemas/index.js';
 
 function normalized(kind: 'email' | 'phone', normalize: (raw: string) => string) {
-  return (raw: string, context: z.RefinementCtx): IdentityRef => {
+  return (raw: string, payload: z.core.ParsePayload): IdentityRef => {
     try {
       return { kind, value: normalize(raw) };
     } catch (error) {
       if (!(error instanceof InvalidIdentityError)) throw error;
-      context.addIssue({ code: 'custom', message: error.message });
+      payload.issues.push({ code: 'custom', message: error.message, input: raw });
       return z.NEVER;
     }
   };
@@ -17,24 +17,34 @@ function normalized(kind: 'email' | 'phone', normalize: (raw: string) => string)
 
 /** `GET /v1/customers?email=` or `?phone=`: exactly one identity to look up, normalized. */
 export function customerLookupQuerySchema(defaultCountry?: CountryCode) {
-  return z
-    .strictObject({
-      email: z.string().max(254).transform(normalized('email', normalizeEmail)).optional(),
-      phone: z
-        .string()
-        .max(32)
-        .transform(normalized('phone', (raw) => normalizePhone(raw, defaultCountry)))
-        .optional(),
-    })
-    .transform((query, context) => {
+  const querySchema = z.strictObject({
+    email: z.optional(
+      z.pipe(z.string().check(z.maxLength(254)), z.transform(normalized('email', normalizeEmail))),
+    ),
+    phone: z.optional(
+      z.pipe(
+        z.string().check(z.maxLength(32)),
+        z.transform(normalized('phone', (raw) => normalizePhone(raw, defaultCountry))),
+      ),
+    ),
+  });
+  return z.pipe(
+    querySchema,
+    z.transform((query: z.output<typeof querySchema>, payload) => {
       const identities = [query.email, query.phone].filter((identity) => identity !== undefined);
       const [identity] = identities;
       if (identities.length !== 1 || !identity) {
-        context.addIssue({ code: 'custom', path: ['email'], message: 'give exactly one of email or phone' });
+        payload.issues.push({
+          code: 'custom',
+          path: ['email'],
+          message: 'give exactly one of email or phone',
+          input: query,
+        });
         return z.NEVER;
       }
       return identity;
-    });
+    }),
+  );
 }
 
 /** Path parameters naming one customer. */
@@ -45,6 +55,6 @@ export const ConversationPathSchema = z.strictObject({ id: IdSchema });
 
 /** `GET /v1/customers/{id}/timeline` query. */
 export const TimelineQuerySchema = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(100).default(25),
-  cursor: z.string().min(1).max(1024).optional(),
+  limit: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(100)), 25),
+  cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(1024))),
 });

@@ -1,5 +1,5 @@
 import type { CountryCode } from 'libphonenumber-js';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { Clock } from '../clock.js';
 import { InvalidIdentityError, normalizeEmail, normalizePhone } from '../ingest/identity.js';
 import type { IdentityRef, InboundMessage } from '../schemas/index.js';
@@ -10,12 +10,12 @@ export const WEBFORM_MESSAGE_MAX_BYTES = 10 * 1024;
 export const WEBFORM_BODY_MAX_BYTES = 64 * 1024;
 
 function identityField<T>(normalize: (raw: string) => T) {
-  return (raw: string, context: z.RefinementCtx): T => {
+  return (raw: string, payload: z.core.ParsePayload): T => {
     try {
       return normalize(raw);
     } catch (error) {
       if (!(error instanceof InvalidIdentityError)) throw error;
-      context.addIssue({ code: 'custom', message: error.message });
+      payload.issues.push({ code: 'custom', message: error.message, input: raw });
       return z.NEVER;
     }
   };
@@ -28,37 +28,40 @@ function identityField<T>(normalize: (raw: string) => T) {
 export function webFormSubmissionSchema(defaultCountry?: CountryCode) {
   return z
     .strictObject({
-      email: z.string().max(254).transform(identityField(normalizeEmail)).optional(),
-      phone: z
-        .string()
-        .max(32)
-        .transform(identityField((raw) => normalizePhone(raw, defaultCountry)))
-        .optional(),
-      name: z.string().trim().max(200).optional(),
-      subject: z.string().trim().max(200).optional(),
-      message: z
-        .string()
-        .trim()
-        .min(1, 'must not be empty')
-        .refine((text) => Buffer.byteLength(text, 'utf8') <= WEBFORM_MESSAGE_MAX_BYTES, {
+      email: z.optional(
+        z.pipe(z.string().check(z.maxLength(254)), z.transform(identityField(normalizeEmail))),
+      ),
+      phone: z.optional(
+        z.pipe(
+          z.string().check(z.maxLength(32)),
+          z.transform(identityField((raw) => normalizePhone(raw, defaultCountry))),
+        ),
+      ),
+      name: z.optional(z.string().check(z.trim(), z.maxLength(200))),
+      subject: z.optional(z.string().check(z.trim(), z.maxLength(200))),
+      message: z.string().check(
+        z.trim(),
+        z.minLength(1, 'must not be empty'),
+        z.refine((text) => Buffer.byteLength(text, 'utf8') <= WEBFORM_MESSAGE_MAX_BYTES, {
           message: `must be at most ${WEBFORM_MESSAGE_MAX_BYTES} bytes`,
         }),
-      submissionId: z
-        .string()
-        .regex(/^[A-Za-z0-9._:-]{8,128}$/, 'must be 8-128 letters, digits or . _ : -')
-        .optional(),
-      formId: z
-        .string()
-        .regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 letters, digits or . _ -')
-        .optional(),
-      website: z.string().max(500).optional(),
+      ),
+      submissionId: z.optional(
+        z.string().check(z.regex(/^[A-Za-z0-9._:-]{8,128}$/, 'must be 8-128 letters, digits or . _ : -')),
+      ),
+      formId: z.optional(
+        z.string().check(z.regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 letters, digits or . _ -')),
+      ),
+      website: z.optional(z.string().check(z.maxLength(500))),
     })
-    .superRefine((submission, context) => {
-      if (submission.email === undefined && submission.phone === undefined) {
-        context.addIssue({ code: 'custom', path: ['email'], message: 'give an email or a phone number' });
-        context.addIssue({ code: 'custom', path: ['phone'], message: 'give an email or a phone number' });
-      }
-    });
+    .check(
+      z.superRefine((submission, context) => {
+        if (submission.email === undefined && submission.phone === undefined) {
+          context.addIssue({ code: 'custom', path: ['email'], message: 'give an email or a phone number' });
+          context.addIssue({ code: 'custom', path: ['phone'], message: 'give an email or a phone number' });
+        }
+      }),
+    );
 }
 export type WebFormSubmission = z.infer<ReturnType<typeof webFormSubmissionSchema>>;
 

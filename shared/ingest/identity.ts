@@ -1,9 +1,9 @@
 import { type CountryCode, parsePhoneNumberFromString } from 'libphonenumber-js';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { CarebridgeError } from '../errors.js';
 import type { IdentityKind, IdentityRef } from '../schemas/index.js';
 
-const EmailSchema = z.email().max(254);
+const EmailSchema = z.email().check(z.maxLength(254));
 
 /** Raised when an identity cannot be put in canonical form; `field` names the input it came from. */
 export class InvalidIdentityError extends CarebridgeError {

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { IdentityRef, Interaction } from '../schemas/index.js';
 
 /** Channels we can write to (a web form cannot receive; its replies go by email or SMS). */

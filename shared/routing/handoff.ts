@@ -1,5 +1,5 @@
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { IngestResult } from '../ingest/ingest.js';
 import { ChannelSchema, IdSchema, IsoTimestampSchema } from '../schemas/index.js';
 

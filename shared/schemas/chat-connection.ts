@@ -1,8 +1,10 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { IdSchema, IsoTimestampSchema } from './common.js';
 
 /** API Gateway WebSocket connection ids are short base64-like strings (e.g. `L0SM9cOFvHcCIhw=`). */
-export const ConnectionIdSchema = z.string().regex(/^[A-Za-z0-9+/=_-]{1,128}$/, 'must be a connection id');
+export const ConnectionIdSchema = z
+  .string()
+  .check(z.regex(/^[A-Za-z0-9+/=_-]{1,128}$/, 'must be a connection id'));
 
 /**
  * A live chat WebSocket connection: who is on the other end (from the visitor token checked at
@@ -13,10 +15,10 @@ export const ChatConnectionSchema = z.strictObject({
   connectionId: ConnectionIdSchema,
   visitorId: IdSchema,
   /** The email the visitor gave when the session was created: unverified, in canonical form. */
-  email: z.string().max(254).optional(),
-  name: z.string().max(200).optional(),
+  email: z.optional(z.string().check(z.maxLength(254))),
+  name: z.optional(z.string().check(z.maxLength(200))),
   connectedAt: IsoTimestampSchema,
   /** Epoch seconds: the connection's end of life (API Gateway closes a WebSocket after 2 hours). */
-  expiresAt: z.number().int().positive(),
+  expiresAt: z.number().check(z.int(), z.positive()),
 });
 export type ChatConnection = z.infer<typeof ChatConnectionSchema>;

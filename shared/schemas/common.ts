@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 
 /** Channels a customer can write on. */
 export const ChannelSchema = z.enum(['email', 'sms', 'chat', 'webform']);
@@ -16,7 +16,7 @@ export const PrioritySchema = z.enum(['low', 'normal', 'high', 'urgent']);
 export type Priority = z.infer<typeof PrioritySchema>;
 
 /** ULID: 26 Crockford base32 characters; every carebridge id is one. */
-export const IdSchema = z.string().regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, 'must be a ULID');
+export const IdSchema = z.string().check(z.regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, 'must be a ULID'));
 
 /**
  * What happens to an inbound message after it is recorded: `route` hands it to routing (the default);

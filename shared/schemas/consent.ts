@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { IsoTimestampSchema } from './common.js';
 
 /** Channels consent is tracked for (marketing and service messages on that channel). */
@@ -10,7 +10,7 @@ export const ConsentSchema = z.strictObject({
   status: z.enum(['opted_in', 'opted_out']),
   at: IsoTimestampSchema,
   /** How the decision was made, e.g. `webform`, `sms-keyword:STOP`, `agent`. */
-  source: z.string().min(1).max(100),
+  source: z.string().check(z.minLength(1), z.maxLength(100)),
 });
 export type Consent = z.infer<typeof ConsentSchema>;
 

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { ChannelSchema, IdSchema, IsoTimestampSchema, PrioritySchema, TierSchema } from './common.js';
 
 export const ConversationStatusSchema = z.enum(['open', 'pending', 'resolved']);
@@ -16,16 +16,16 @@ export const ConversationSchema = z.strictObject({
   channel: ChannelSchema,
   tier: TierSchema,
   priority: PrioritySchema,
-  subject: z.string().max(500).optional(),
+  subject: z.optional(z.string().check(z.maxLength(500))),
   openedAt: IsoTimestampSchema,
   /** Version of the SLA policy the due times were computed under. */
-  slaPolicyVersion: z.string().max(50),
+  slaPolicyVersion: z.string().check(z.maxLength(50)),
   firstResponseDueAt: IsoTimestampSchema,
   resolutionDueAt: IsoTimestampSchema,
-  firstRespondedAt: IsoTimestampSchema.optional(),
-  lastInboundAt: IsoTimestampSchema.optional(),
-  lastOutboundAt: IsoTimestampSchema.optional(),
-  resolvedAt: IsoTimestampSchema.optional(),
+  firstRespondedAt: z.optional(IsoTimestampSchema),
+  lastInboundAt: z.optional(IsoTimestampSchema),
+  lastOutboundAt: z.optional(IsoTimestampSchema),
+  resolvedAt: z.optional(IsoTimestampSchema),
   updatedAt: IsoTimestampSchema,
 });
 export type Conversation = z.infer<typeof ConversationSchema>;

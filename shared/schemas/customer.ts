@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { ChannelSchema, IdSchema, IsoTimestampSchema } from './common.js';
 import { ConsentMapSchema } from './consent.js';
 import { IdentityRefSchema } from './identity.js';
@@ -6,16 +6,16 @@ import { IdentityRefSchema } from './identity.js';
 /** A customer: one person, every identity they wrote from, one timeline. */
 export const CustomerSchema = z.strictObject({
   customerId: IdSchema,
-  name: z.string().max(200).optional(),
-  identities: z.array(IdentityRefSchema).max(50),
+  name: z.optional(z.string().check(z.maxLength(200))),
+  identities: z.array(IdentityRefSchema).check(z.maxLength(50)),
   consent: ConsentMapSchema,
-  preferredChannel: ChannelSchema.optional(),
-  openConversationId: IdSchema.optional(),
+  preferredChannel: z.optional(ChannelSchema),
+  openConversationId: z.optional(IdSchema),
   /** Customers merged into this one; their interactions belong to this timeline. */
-  mergedFrom: z.array(IdSchema).max(100),
+  mergedFrom: z.array(IdSchema).check(z.maxLength(100)),
   /** Set on a customer that was merged away; reads follow it to the survivor. */
-  mergedInto: IdSchema.optional(),
-  lastInteractionAt: IsoTimestampSchema.optional(),
+  mergedInto: z.optional(IdSchema),
+  lastInteractionAt: z.optional(IsoTimestampSchema),
   createdAt: IsoTimestampSchema,
   updatedAt: IsoTimestampSchema,
 });

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { ChannelSchema, IdSchema, IsoTimestampSchema } from './common.js';
 
 /**
@@ -7,7 +7,7 @@ import { ChannelSchema, IdSchema, IsoTimestampSchema } from './common.js';
  * `messageId` is in canonical form (`threadKeyOf`), without angle brackets.
  */
 export const EmailThreadRefSchema = z.strictObject({
-  messageId: z.string().min(3).max(300),
+  messageId: z.string().check(z.minLength(3), z.maxLength(300)),
   conversationId: IdSchema,
   customerId: IdSchema,
   /** The outbound interaction that carried this Message-ID. */
@@ -26,18 +26,18 @@ export type QuarantineReason = z.infer<typeof QuarantineReasonSchema>;
  */
 export const QuarantinedMessageSchema = z.strictObject({
   channel: ChannelSchema,
-  providerMessageId: z.string().min(1).max(512),
+  providerMessageId: z.string().check(z.minLength(1), z.maxLength(512)),
   receivedAt: IsoTimestampSchema,
-  reasons: z.array(QuarantineReasonSchema).min(1).max(4),
+  reasons: z.array(QuarantineReasonSchema).check(z.minLength(1), z.maxLength(4)),
   /** The envelope sender (SMTP MAIL FROM) as the provider reported it; empty for a null sender. */
-  envelopeSender: z.string().max(320),
+  envelopeSender: z.string().check(z.maxLength(320)),
   /** The From header as the provider reported it, unverified. */
-  from: z.string().max(998).optional(),
-  subject: z.string().max(500).optional(),
-  recipients: z.array(z.string().max(320)).max(50),
+  from: z.optional(z.string().check(z.maxLength(998))),
+  subject: z.optional(z.string().check(z.maxLength(500))),
+  recipients: z.array(z.string().check(z.maxLength(320))).check(z.maxLength(50)),
   /** Verdicts the provider gave (e.g. `spam: FAIL`), kept as reported. */
-  verdicts: z.record(z.string().max(20), z.string().max(50)),
-  rawLocation: z.string().max(2048),
+  verdicts: z.record(z.string().check(z.maxLength(20)), z.string().check(z.maxLength(50))),
+  rawLocation: z.string().check(z.maxLength(2048)),
   quarantinedAt: IsoTimestampSchema,
 });
 export type QuarantinedMessage = z.infer<typeof QuarantinedMessageSchema>;

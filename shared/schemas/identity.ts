@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { IdentityKindSchema, IdSchema, IsoTimestampSchema } from './common.js';
 
 /**
@@ -7,22 +7,22 @@ import { IdentityKindSchema, IdSchema, IsoTimestampSchema } from './common.js';
  */
 export const IdentityRefSchema = z.strictObject({
   kind: IdentityKindSchema,
-  value: z.string().min(1).max(320),
+  value: z.string().check(z.minLength(1), z.maxLength(320)),
 });
 export type IdentityRef = z.infer<typeof IdentityRefSchema>;
 
 /** The stored identity: which customer owns it. */
-export const IdentitySchema = IdentityRefSchema.extend({
+export const IdentitySchema = z.extend(IdentityRefSchema, {
   customerId: IdSchema,
   /** The owner's open conversation, so ingest threads a message with a single read. */
-  conversationId: IdSchema.optional(),
+  conversationId: z.optional(IdSchema),
   /** Set when the address cannot receive messages (hard bounce, complaint, carrier block). */
-  undeliverable: z
-    .strictObject({
+  undeliverable: z.optional(
+    z.strictObject({
       reason: z.enum(['bounce', 'complaint', 'carrier']),
       at: IsoTimestampSchema,
-    })
-    .optional(),
+    }),
+  ),
   createdAt: IsoTimestampSchema,
 });
 export type Identity = z.infer<typeof IdentitySchema>;

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { ChannelSchema, IsoTimestampSchema, RoutingModeSchema } from './common.js';
 import { IdentityRefSchema } from './identity.js';
 import { AttachmentSchema, MAX_BODY_CHARS } from './interaction.js';
@@ -10,17 +10,20 @@ import { AttachmentSchema, MAX_BODY_CHARS } from './interaction.js';
 export const InboundMessageSchema = z.strictObject({
   channel: ChannelSchema,
   /** Idempotency key, unique per channel: a retried delivery carries the same id. */
-  providerMessageId: z.string().min(1).max(512),
+  providerMessageId: z.string().check(z.minLength(1), z.maxLength(512)),
   receivedAt: IsoTimestampSchema,
   /** Who wrote, strongest first; one customer owns all of them after ingest. */
-  identities: z.array(IdentityRefSchema).min(1).max(5),
-  name: z.string().max(200).optional(),
-  subject: z.string().max(500).optional(),
-  body: z.string().max(MAX_BODY_CHARS),
-  attachments: z.array(AttachmentSchema).max(50).default([]),
-  providerRefs: z.record(z.string().max(100), z.string().max(2048)).default({}),
+  identities: z.array(IdentityRefSchema).check(z.minLength(1), z.maxLength(5)),
+  name: z.optional(z.string().check(z.maxLength(200))),
+  subject: z.optional(z.string().check(z.maxLength(500))),
+  body: z.string().check(z.maxLength(MAX_BODY_CHARS)),
+  attachments: z._default(z.array(AttachmentSchema).check(z.maxLength(50)), []),
+  providerRefs: z._default(
+    z.record(z.string().check(z.maxLength(100)), z.string().check(z.maxLength(2048))),
+    {},
+  ),
   /** Absent means `route`. A `record-only` message never opens a conversation in a work queue. */
-  routing: RoutingModeSchema.optional(),
+  routing: z.optional(RoutingModeSchema),
 });
 export type InboundMessage = z.infer<typeof InboundMessageSchema>;
 export type InboundMessageInput = z.input<typeof InboundMessageSchema>;

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { ChannelSchema, IdSchema, IsoTimestampSchema, RoutingModeSchema } from './common.js';
 import { IdentityRefSchema } from './identity.js';
 
@@ -7,11 +7,11 @@ export type Direction = z.infer<typeof DirectionSchema>;
 
 /** Metadata of an attachment; the content stays in object storage. */
 export const AttachmentSchema = z.strictObject({
-  filename: z.string().max(255).optional(),
-  contentType: z.string().max(255),
-  size: z.number().int().nonnegative(),
+  filename: z.optional(z.string().check(z.maxLength(255))),
+  contentType: z.string().check(z.maxLength(255)),
+  size: z.number().check(z.int(), z.nonnegative()),
   /** Where the content is stored (e.g. `s3://bucket/key`) or fetched from (an MMS media URL). */
-  location: z.string().max(2048).optional(),
+  location: z.optional(z.string().check(z.maxLength(2048))),
 });
 export type Attachment = z.infer<typeof AttachmentSchema>;
 
@@ -29,21 +29,21 @@ export const InteractionSchema = z.strictObject({
   direction: DirectionSchema,
   channel: ChannelSchema,
   /** The customer's identities the message came from (inbound) or went to (outbound). */
-  identities: z.array(IdentityRefSchema).min(1).max(5),
-  subject: z.string().max(500).optional(),
-  body: z.string().max(MAX_BODY_CHARS),
-  attachments: z.array(AttachmentSchema).max(50),
+  identities: z.array(IdentityRefSchema).check(z.minLength(1), z.maxLength(5)),
+  subject: z.optional(z.string().check(z.maxLength(500))),
+  body: z.string().check(z.maxLength(MAX_BODY_CHARS)),
+  attachments: z.array(AttachmentSchema).check(z.maxLength(50)),
   /** The provider's id for this message (SES message id, Twilio MessageSid, form submission id...). */
-  providerMessageId: z.string().min(1).max(512),
+  providerMessageId: z.string().check(z.minLength(1), z.maxLength(512)),
   /** Further provider references (e.g. email Message-ID header, form id). */
-  providerRefs: z.record(z.string().max(100), z.string().max(2048)),
+  providerRefs: z.record(z.string().check(z.maxLength(100)), z.string().check(z.maxLength(2048))),
   occurredAt: IsoTimestampSchema,
   recordedAt: IsoTimestampSchema,
   /** Outbound delivery state. */
-  deliveryStatus: DeliveryStatusSchema.optional(),
+  deliveryStatus: z.optional(DeliveryStatusSchema),
   /** Outbound: the staff member (JWT subject) or automation that wrote it. */
-  authorId: z.string().max(200).optional(),
+  authorId: z.optional(z.string().check(z.maxLength(200))),
   /** Inbound: `record-only` when the message was recorded but not routed (an auto-reply); absent otherwise. */
-  routing: RoutingModeSchema.optional(),
+  routing: z.optional(RoutingModeSchema),
 });
 export type Interaction = z.infer<typeof InteractionSchema>;

@@ -1,4 +1,4 @@
-import type * as z from 'zod';
+import type * as z from 'zod/mini';
 import {
   type Conversation,
   ConversationSchema,
@@ -39,7 +39,7 @@ const STORAGE_ATTRIBUTES = new Set<string>([
 
 export type Item = Record<string, unknown>;
 
-function entityOf<S extends z.ZodType>(schema: S, item: Item): z.infer<S> {
+function entityOf<S extends z.ZodMiniType>(schema: S, item: Item): z.infer<S> {
   const attributes = Object.fromEntries(
     Object.entries(item).filter(([name]) => !STORAGE_ATTRIBUTES.has(name)),
   );

@@ -53,6 +53,6 @@ export async function getQuarantined(
 }
 
 function quarantinedFromItem(item: Item): QuarantinedMessage {
-  const fields = QuarantinedMessageSchema.keyof().options;
+  const fields = Object.keys(QuarantinedMessageSchema.shape);
   return QuarantinedMessageSchema.parse(Object.fromEntries(fields.map((field) => [field, item[field]])));
 }

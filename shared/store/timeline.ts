@@ -1,5 +1,5 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { ValidationError } from '../errors.js';
 import type { Customer, Interaction } from '../schemas/index.js';
 import type { Db } from './db.js';
@@ -12,7 +12,9 @@ export interface TimelinePage {
   readonly nextCursor?: string;
 }
 
-const CursorSchema = z.strictObject({ before: z.string().startsWith(TIMELINE_PREFIX).max(200) });
+const CursorSchema = z.strictObject({
+  before: z.string().check(z.startsWith(TIMELINE_PREFIX), z.maxLength(200)),
+});
 
 /**
  * Access pattern "timeline, newest first, paginated": interactions of every channel, in and out.

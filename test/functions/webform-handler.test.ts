@@ -163,6 +163,17 @@ describe('POST /v1/channels/webform', () => {
     expect(dynamo.calls()).toHaveLength(0);
   });
 
+  it('tells the caller which limit a field breaks', async () => {
+    const { status, body } = await invoke(
+      submission({ email: 'a@example.com', name: 'x'.repeat(201), message: 'Hi' }),
+    );
+
+    expect(status).toBe(400);
+    expect(body.issues).toEqual([
+      { field: 'name', message: 'Too big: expected string to have <=200 characters' },
+    ]);
+  });
+
   it('refuses a message over 10 KB with 400 on the message field', async () => {
     const { status, body } = await invoke(submission({ email: 'a@example.com', message: 'é'.repeat(5200) }));
 

@@ -1,5 +1,6 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { optionalEnv, requireEnv } from '../../config/env.js';
+import { fieldIssues } from '../../schemas/issues.js';
 
 /**
  * Configuration of the chat channel, read once at cold start. Every value comes from the environment on
@@ -13,8 +14,8 @@ export const CONNECTION_MAX_SECONDS = 2 * 60 * 60;
 export const MAX_FALLBACK_DELAY_SECONDS = 900;
 export const DEFAULT_FALLBACK_DELAY_SECONDS = 300;
 
-const UrlSchema = z.url({ protocol: /^(https?|wss?)$/ }).max(2048);
-const DelaySchema = z.coerce.number().int().min(0).max(MAX_FALLBACK_DELAY_SECONDS);
+const UrlSchema = z.url({ protocol: /^(https?|wss?)$/ }).check(z.maxLength(2048));
+const DelaySchema = z.coerce.number().check(z.int(), z.minimum(0), z.maximum(MAX_FALLBACK_DELAY_SECONDS));
 
 /**
  * `CHAT_CALLBACK_URL`: the @connections endpoint pushes go to. On AWS
@@ -40,12 +41,11 @@ export function readFallbackDelaySeconds(): number {
   return parseEnv('CHAT_EMAIL_FALLBACK_DELAY_SECONDS', DelaySchema, value);
 }
 
-function parseEnv<S extends z.ZodType>(name: string, schema: S, value: string): z.infer<S> {
+function parseEnv<S extends z.ZodMiniType>(name: string, schema: S, value: string): z.infer<S> {
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
-    throw new Error(
-      `Invalid environment variable ${name}: ${parsed.error.issues.map((i) => i.message).join('; ')}`,
-    );
+    const messages = fieldIssues(parsed.error).map((issue) => issue.message);
+    throw new Error(`Invalid environment variable ${name}: ${messages.join('; ')}`);
   }
   return parsed.data;
 }

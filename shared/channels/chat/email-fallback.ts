@@ -1,5 +1,5 @@
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { Clock } from '../../clock.js';
 import { DeliveryError, NotDeliverableError } from '../../errors.js';
 import { assertDeliverable } from '../../outbound/choose-recipient.js';
@@ -22,7 +22,7 @@ export const ChatEmailFallbackSchema = z.strictObject({
   /** The outbound chat interaction. */
   interactionId: IdSchema,
   /** The email the visitor gave with their chat session, canonical. */
-  email: z.email().max(254),
+  email: z.email().check(z.maxLength(254)),
 });
 export type ChatEmailFallback = z.infer<typeof ChatEmailFallbackSchema>;
 

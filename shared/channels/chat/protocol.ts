@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { InvalidIdentityError, normalizeEmail } from '../../ingest/identity.js';
 import type { Interaction } from '../../schemas/index.js';
 
@@ -14,42 +14,42 @@ export const CHAT_FRAME_MAX_BYTES = 8 * 1024;
 /** Largest chat message text, in UTF-8 bytes. */
 export const CHAT_TEXT_MAX_BYTES = 4 * 1024;
 
-const EmailInputSchema = z
-  .string()
-  .max(254)
-  .transform((raw, context) => {
+const EmailInputSchema = z.pipe(
+  z.string().check(z.maxLength(254)),
+  z.transform((raw: string, payload) => {
     try {
       return normalizeEmail(raw);
     } catch (error) {
       if (!(error instanceof InvalidIdentityError)) throw error;
-      context.addIssue({ code: 'custom', message: error.message });
+      payload.issues.push({ code: 'custom', message: error.message, input: raw });
       return z.NEVER;
     }
-  });
+  }),
+);
 
 /** `POST /v1/chat/sessions`: who the visitor says they are; both optional. */
 export const CreateChatSessionSchema = z.strictObject({
-  email: EmailInputSchema.optional(),
-  name: z.string().trim().min(1).max(200).optional(),
+  email: z.optional(EmailInputSchema),
+  name: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(200))),
 });
 export type CreateChatSession = z.infer<typeof CreateChatSessionSchema>;
 
 /** A visitor-chosen idempotency key: a retried send carries the same one. */
 export const ClientMessageIdSchema = z
   .string()
-  .regex(/^[A-Za-z0-9._:-]{1,64}$/, 'must be 1-64 letters, digits or . _ : -');
+  .check(z.regex(/^[A-Za-z0-9._:-]{1,64}$/, 'must be 1-64 letters, digits or . _ : -'));
 
 /** The frame a visitor sends on the WebSocket (route selection: `$request.body.action`). */
 export const SendMessageFrameSchema = z.strictObject({
   action: z.literal('sendMessage'),
   clientMessageId: ClientMessageIdSchema,
-  text: z
-    .string()
-    .trim()
-    .min(1, 'must not be empty')
-    .refine((text) => Buffer.byteLength(text, 'utf8') <= CHAT_TEXT_MAX_BYTES, {
+  text: z.string().check(
+    z.trim(),
+    z.minLength(1, 'must not be empty'),
+    z.refine((text) => Buffer.byteLength(text, 'utf8') <= CHAT_TEXT_MAX_BYTES, {
       message: `must be at most ${CHAT_TEXT_MAX_BYTES} bytes`,
     }),
+  ),
 });
 export type SendMessageFrame = z.infer<typeof SendMessageFrameSchema>;
 

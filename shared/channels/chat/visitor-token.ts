@@ -1,5 +1,5 @@
 import { errors, jwtVerify, SignJWT } from 'jose';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { Clock } from '../../clock.js';
 import { UnauthorizedError } from '../../errors.js';
 import { IdSchema } from '../../schemas/index.js';
@@ -52,10 +52,10 @@ export interface VisitorClaims extends Visitor {
 /** The claims we sign; a token carrying anything else was not made by us. */
 const VisitorTokenPayloadSchema = z.strictObject({
   sub: IdSchema,
-  email: z.string().max(254).optional(),
-  name: z.string().max(200).optional(),
-  iat: z.number().int().nonnegative(),
-  exp: z.number().int().positive(),
+  email: z.optional(z.string().check(z.maxLength(254))),
+  name: z.optional(z.string().check(z.maxLength(200))),
+  iat: z.number().check(z.int(), z.nonnegative()),
+  exp: z.number().check(z.int(), z.positive()),
   aud: z.literal(VISITOR_TOKEN_AUDIENCE),
   iss: z.literal(VISITOR_TOKEN_ISSUER),
 });

@@ -1,7 +1,8 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { ValidationError } from '../../errors.js';
 import { InvalidIdentityError, normalizeEmail } from '../../ingest/identity.js';
 import type { IdentityRef } from '../../schemas/index.js';
+import { fieldIssues } from '../../schemas/issues.js';
 import type { Db } from '../../store/db.js';
 import { markUndeliverable, type UndeliverableReason } from '../../store/deliverability.js';
 
@@ -9,25 +10,25 @@ import { markUndeliverable, type UndeliverableReason } from '../../store/deliver
  * SES bounce and complaint notifications (identity notifications carry `notificationType`, configuration
  * set event publishing `eventType`), delivered through SNS. Provider payloads: unknown fields are ignored.
  */
-const RecipientSchema = z.object({ emailAddress: z.string().max(998) });
+const RecipientSchema = z.object({ emailAddress: z.string().check(z.maxLength(998)) });
 const SesNotificationSchema = z.object({
-  notificationType: z.string().max(100).optional(),
-  eventType: z.string().max(100).optional(),
-  bounce: z
-    .object({
-      bounceType: z.string().max(50),
-      bounceSubType: z.string().max(50).optional(),
-      bouncedRecipients: z.array(RecipientSchema).max(1000),
+  notificationType: z.optional(z.string().check(z.maxLength(100))),
+  eventType: z.optional(z.string().check(z.maxLength(100))),
+  bounce: z.optional(
+    z.object({
+      bounceType: z.string().check(z.maxLength(50)),
+      bounceSubType: z.optional(z.string().check(z.maxLength(50))),
+      bouncedRecipients: z.array(RecipientSchema).check(z.maxLength(1000)),
       timestamp: z.iso.datetime({ offset: true }),
-    })
-    .optional(),
-  complaint: z
-    .object({
-      complainedRecipients: z.array(RecipientSchema).max(1000),
-      complaintFeedbackType: z.string().max(100).optional(),
+    }),
+  ),
+  complaint: z.optional(
+    z.object({
+      complainedRecipients: z.array(RecipientSchema).check(z.maxLength(1000)),
+      complaintFeedbackType: z.optional(z.string().check(z.maxLength(100))),
       timestamp: z.iso.datetime({ offset: true }),
-    })
-    .optional(),
+    }),
+  ),
 });
 
 export const SnsEventSchema = z.object({
@@ -35,11 +36,13 @@ export const SnsEventSchema = z.object({
     .array(
       z.object({
         EventSource: z.literal('aws:sns'),
-        Sns: z.object({ MessageId: z.string().max(200), Message: z.string().max(262_144) }),
+        Sns: z.object({
+          MessageId: z.string().check(z.maxLength(200)),
+          Message: z.string().check(z.maxLength(262_144)),
+        }),
       }),
     )
-    .min(1)
-    .max(10),
+    .check(z.minLength(1), z.maxLength(10)),
 });
 export type SnsEvent = z.infer<typeof SnsEventSchema>;
 
@@ -47,7 +50,7 @@ export type SnsEvent = z.infer<typeof SnsEventSchema>;
 export function parseSnsEvent(event: unknown): SnsEvent {
   const parsed = SnsEventSchema.safeParse(event);
   if (parsed.success) return parsed.data;
-  throw new ValidationError('not an SNS event', issuesOf(parsed.error), { cause: parsed.error });
+  throw new ValidationError('not an SNS event', fieldIssues(parsed.error), { cause: parsed.error });
 }
 
 /** What an SES notification means for deliverability. */
@@ -82,7 +85,7 @@ export function parseSesNotification(text: string): SesFeedback {
   }
   const parsed = SesNotificationSchema.safeParse(json);
   if (!parsed.success)
-    throw new ValidationError('not an SES notification', issuesOf(parsed.error), { cause: parsed.error });
+    throw new ValidationError('not an SES notification', fieldIssues(parsed.error), { cause: parsed.error });
   const notification = parsed.data;
   const type = notification.notificationType ?? notification.eventType ?? 'unknown';
   if (type === 'Bounce') {
@@ -123,13 +126,6 @@ export async function applySesFeedback(db: Db, feedback: SesFeedback): Promise<n
     if (await markUndeliverable(db, address, feedback.reason, feedback.at)) marked += 1;
   }
   return marked;
-}
-
-function issuesOf(error: z.ZodError): { path: string; message: string }[] {
-  return error.issues.map((issue) => ({
-    path: issue.path.map(String).join('.') || '(root)',
-    message: issue.message,
-  }));
 }
 
 function missing(field: string): ValidationError {

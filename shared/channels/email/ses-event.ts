@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { ValidationError } from '../../errors.js';
+import { fieldIssues } from '../../schemas/issues.js';
 
 /**
  * SES receipt events, as the SES "Lambda action" delivers them: `Records[].ses.{mail, receipt}`.
@@ -8,66 +9,67 @@ import { ValidationError } from '../../errors.js';
  */
 
 /** SES message ids are short lowercase base32-like tokens; the guard keeps them safe in S3 and table keys. */
-export const SesMessageIdSchema = z.string().regex(/^[A-Za-z0-9-]{8,128}$/, 'not an SES message id');
+export const SesMessageIdSchema = z.string().check(z.regex(/^[A-Za-z0-9-]{8,128}$/, 'not an SES message id'));
 
-const VerdictSchema = z.object({ status: z.string().max(50) });
-const HeaderSchema = z.object({ name: z.string().max(200), value: z.string().max(65_536) });
-const AddressListSchema = z.array(z.string().max(2048)).max(100);
+const VerdictSchema = z.object({ status: z.string().check(z.maxLength(50)) });
+const HeaderSchema = z.object({
+  name: z.string().check(z.maxLength(200)),
+  value: z.string().check(z.maxLength(65_536)),
+});
+const AddressListSchema = z.array(z.string().check(z.maxLength(2048))).check(z.maxLength(100));
 
 export const SesMailSchema = z.object({
   timestamp: z.iso.datetime({ offset: true }),
   /** The envelope sender (MAIL FROM); empty for a null sender. */
-  source: z.string().max(998),
+  source: z.string().check(z.maxLength(998)),
   messageId: SesMessageIdSchema,
   destination: AddressListSchema,
-  headersTruncated: z.boolean().optional(),
-  headers: z.array(HeaderSchema).max(2000).default([]),
-  commonHeaders: z
-    .object({
-      from: AddressListSchema.optional(),
-      to: AddressListSchema.optional(),
-      subject: z.string().max(4096).optional(),
-      messageId: z.string().max(2048).optional(),
-      returnPath: z.string().max(998).optional(),
-      date: z.string().max(200).optional(),
-    })
-    .optional(),
+  headersTruncated: z.optional(z.boolean()),
+  headers: z._default(z.array(HeaderSchema).check(z.maxLength(2000)), []),
+  commonHeaders: z.optional(
+    z.object({
+      from: z.optional(AddressListSchema),
+      to: z.optional(AddressListSchema),
+      subject: z.optional(z.string().check(z.maxLength(4096))),
+      messageId: z.optional(z.string().check(z.maxLength(2048))),
+      returnPath: z.optional(z.string().check(z.maxLength(998))),
+      date: z.optional(z.string().check(z.maxLength(200))),
+    }),
+  ),
 });
 export type SesMail = z.infer<typeof SesMailSchema>;
 
 export const SesReceiptSchema = z.object({
   timestamp: z.iso.datetime({ offset: true }),
   recipients: AddressListSchema,
-  spamVerdict: VerdictSchema.optional(),
-  virusVerdict: VerdictSchema.optional(),
-  spfVerdict: VerdictSchema.optional(),
-  dkimVerdict: VerdictSchema.optional(),
-  dmarcVerdict: VerdictSchema.optional(),
+  spamVerdict: z.optional(VerdictSchema),
+  virusVerdict: z.optional(VerdictSchema),
+  spfVerdict: z.optional(VerdictSchema),
+  dkimVerdict: z.optional(VerdictSchema),
+  dmarcVerdict: z.optional(VerdictSchema),
   /** Present only when DMARC failed: the sending domain's policy (`none`, `quarantine`, `reject`). */
-  dmarcPolicy: z.string().max(50).optional(),
-  action: z.object({ type: z.string().max(50) }).optional(),
+  dmarcPolicy: z.optional(z.string().check(z.maxLength(50))),
+  action: z.optional(z.object({ type: z.string().check(z.maxLength(50)) })),
 });
 export type SesReceipt = z.infer<typeof SesReceiptSchema>;
 
 export const SesReceiptRecordSchema = z.object({
   eventSource: z.literal('aws:ses'),
-  eventVersion: z.string().max(20).optional(),
+  eventVersion: z.optional(z.string().check(z.maxLength(20))),
   ses: z.object({ mail: SesMailSchema, receipt: SesReceiptSchema }),
 });
 export type SesReceiptRecord = z.infer<typeof SesReceiptRecordSchema>;
 
-export const SesLambdaEventSchema = z.object({ Records: z.array(SesReceiptRecordSchema).min(1).max(10) });
+export const SesLambdaEventSchema = z.object({
+  Records: z.array(SesReceiptRecordSchema).check(z.minLength(1), z.maxLength(10)),
+});
 export type SesLambdaEvent = z.infer<typeof SesLambdaEventSchema>;
 
 /** Validates an SES receipt event; a malformed one is a ValidationError naming the fields. */
 export function parseSesLambdaEvent(event: unknown): SesLambdaEvent {
   const parsed = SesLambdaEventSchema.safeParse(event);
   if (parsed.success) return parsed.data;
-  const issues = parsed.error.issues.map((issue) => ({
-    path: issue.path.map(String).join('.') || '(root)',
-    message: issue.message,
-  }));
-  throw new ValidationError('not an SES receipt event', issues, { cause: parsed.error });
+  throw new ValidationError('not an SES receipt event', fieldIssues(parsed.error), { cause: parsed.error });
 }
 
 /** Where the receipt rule's S3 action stores a message: `<prefix><SES message id>`. */

@@ -1,5 +1,5 @@
 import type { CountryCode } from 'libphonenumber-js';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { ValidationError } from '../../errors.js';
 import type { InboundMessage } from '../../schemas/index.js';
 import { customerPhoneSchema, OurNumberSchema, SMS_BODY_MAX_CHARS } from './phone-fields.js';
@@ -8,16 +8,18 @@ import { customerPhoneSchema, OurNumberSchema, SMS_BODY_MAX_CHARS } from './phon
 export const SnsRecordSchema = z.looseObject({
   EventSource: z.literal('aws:sns'),
   Sns: z.looseObject({
-    MessageId: z.string().min(1).max(100),
-    TopicArn: z.string().max(256),
+    MessageId: z.string().check(z.minLength(1), z.maxLength(100)),
+    TopicArn: z.string().check(z.maxLength(256)),
     Timestamp: z.iso.datetime(),
-    Message: z.string().max(256 * 1024),
+    Message: z.string().check(z.maxLength(256 * 1024)),
   }),
 });
 export type SnsRecord = z.infer<typeof SnsRecordSchema>;
 
 /** The SNS event of a topic subscription: SNS invokes Lambda with one record per message. */
-export const SnsEventSchema = z.looseObject({ Records: z.array(SnsRecordSchema).min(1).max(10) });
+export const SnsEventSchema = z.looseObject({
+  Records: z.array(SnsRecordSchema).check(z.minLength(1), z.maxLength(10)),
+});
 
 /**
  * An AWS End User Messaging SMS two-way message (the JSON of the SNS message). Unknown fields pass.
@@ -27,10 +29,10 @@ export function eumInboundMessageSchema(defaultCountry?: CountryCode) {
   return z.looseObject({
     originationNumber: customerPhoneSchema(defaultCountry),
     destinationNumber: OurNumberSchema,
-    messageKeyword: z.string().max(100).optional(),
-    messageBody: z.string().max(SMS_BODY_MAX_CHARS),
-    inboundMessageId: z.string().min(1).max(100),
-    previousPublishedMessageId: z.string().max(200).optional(),
+    messageKeyword: z.optional(z.string().check(z.maxLength(100))),
+    messageBody: z.string().check(z.maxLength(SMS_BODY_MAX_CHARS)),
+    inboundMessageId: z.string().check(z.minLength(1), z.maxLength(100)),
+    previousPublishedMessageId: z.optional(z.string().check(z.maxLength(200))),
   });
 }
 export type EumInboundMessage = z.infer<ReturnType<typeof eumInboundMessageSchema>>;

@@ -1,5 +1,5 @@
 import { PinpointSMSVoiceV2Client } from '@aws-sdk/client-pinpoint-sms-voice-v2';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { requireEnv } from '../../config/env.js';
 import type { ChannelSender } from '../../outbound/sender.js';
 import { eumSender } from './eum-sender.js';

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { optionalEnv, requireEnv } from '../../config/env.js';
 import type { EumSenderConfig } from './eum-sender.js';
 import { SMS_BODY_MAX_CHARS } from './phone-fields.js';
@@ -20,7 +20,7 @@ export const DEFAULT_SMS_HELP_TEXT =
   'Customer care: reply to this message and our team will answer. Reply STOP to opt out, START to opt back in.';
 
 const RepliesSchema = z.enum(['on', 'off']);
-const TextSchema = z.string().trim().min(1).max(SMS_BODY_MAX_CHARS);
+const TextSchema = z.string().check(z.trim(), z.minLength(1), z.maxLength(SMS_BODY_MAX_CHARS));
 
 /**
  * Keyword settings from SMS_KEYWORD_REPLIES (`on` or `off`, `on` when unset) and SMS_HELP_TEXT

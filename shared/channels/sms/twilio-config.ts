@@ -1,12 +1,12 @@
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { optionalEnv, requireEnv } from '../../config/env.js';
 import type { TwilioSenderConfig } from './twilio-sender.js';
 
 /** Fetches a secret's string value (Secrets Manager on AWS). */
 export type SecretReader = (secretId: string) => Promise<unknown>;
 
-const AuthTokenSchema = z.string().trim().min(1).max(256);
+const AuthTokenSchema = z.string().check(z.trim(), z.minLength(1), z.maxLength(256));
 
 /** Default reader: Powertools' Secrets Manager provider (the client's endpoint from SDK configuration). */
 const readSecretsManager: SecretReader = (secretId) => getSecret(secretId);
@@ -36,7 +36,7 @@ export async function readTwilioAuthToken(readSecret: SecretReader = readSecrets
   return parsed.data;
 }
 
-const WebhookUrlSchema = z.url({ protocol: /^https?$/ }).max(2048);
+const WebhookUrlSchema = z.url({ protocol: /^https?$/ }).check(z.maxLength(2048));
 
 /**
  * The public URL Twilio calls (TWILIO_WEBHOOK_URL), exactly as configured in Twilio's console, query
@@ -48,9 +48,9 @@ export function readTwilioWebhookUrl(): string {
   return parsed.data;
 }
 
-const AccountSidSchema = z.string().regex(/^AC[0-9a-f]{32}$/);
-const MessagingServiceSidSchema = z.string().regex(/^MG[0-9a-f]{32}$/);
-const FromNumberSchema = z.string().regex(/^(?:\+[1-9]\d{6,14}|\d{3,8})$/);
+const AccountSidSchema = z.string().check(z.regex(/^AC[0-9a-f]{32}$/));
+const MessagingServiceSidSchema = z.string().check(z.regex(/^MG[0-9a-f]{32}$/));
+const FromNumberSchema = z.string().check(z.regex(/^(?:\+[1-9]\d{6,14}|\d{3,8})$/));
 const ApiBaseUrlSchema = z.url({ protocol: /^https?$/ });
 
 /** Twilio's REST API base; TWILIO_API_BASE_URL overrides it like the AWS SDK endpoint variables. */
@@ -87,7 +87,7 @@ export function readTwilioSenderConfig(authToken: string): TwilioSenderConfig {
   };
 }
 
-function parseEnv<S extends z.ZodType<string>>(name: string, schema: S, value: string): z.infer<S> {
+function parseEnv<S extends z.ZodMiniType<string>>(name: string, schema: S, value: string): z.infer<S> {
   const parsed = schema.safeParse(value);
   if (!parsed.success) throw new Error(`Environment variable ${name} is malformed`);
   return parsed.data;

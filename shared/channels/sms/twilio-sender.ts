@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { DeliveryError } from '../../errors.js';
 import type { ChannelSender, DeliveryReceipt, OutboundEnvelope } from '../../outbound/sender.js';
 import { SmsProviderError } from './errors.js';
@@ -21,12 +21,12 @@ export interface TwilioSenderConfig {
 
 /** Twilio's answer to a created message; Twilio adds fields over time. */
 const TwilioMessageSchema = z.looseObject({
-  sid: z.string().min(1).max(64),
-  status: z.string().max(40),
+  sid: z.string().check(z.minLength(1), z.maxLength(64)),
+  status: z.string().check(z.maxLength(40)),
 });
 
 /** Twilio's error body (https://www.twilio.com/docs/api/errors). */
-const TwilioErrorSchema = z.looseObject({ code: z.number().int() });
+const TwilioErrorSchema = z.looseObject({ code: z.number().check(z.int()) });
 
 /**
  * The SMS sender over Twilio's REST API (`POST /2010-04-01/Accounts/{sid}/Messages.json`, form

@@ -1,5 +1,5 @@
 import type { CountryCode } from 'libphonenumber-js';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { Attachment, InboundMessage } from '../../schemas/index.js';
 import { customerPhoneSchema, OurNumberSchema, SMS_BODY_MAX_CHARS } from './phone-fields.js';
 
@@ -33,10 +33,10 @@ export function parseFormBody(body: string): FormParams {
 }
 
 const sid = (prefix: string, what: string) =>
-  z.string().regex(new RegExp(`^${prefix}[0-9a-f]{32}$`), `must be a Twilio ${what} SID`);
+  z.string().check(z.regex(new RegExp(`^${prefix}[0-9a-f]{32}$`), `must be a Twilio ${what} SID`));
 
-const MediaUrlSchema = z.url({ protocol: /^https?$/ }).max(2048);
-const MediaContentTypeSchema = z.string().min(1).max(255);
+const MediaUrlSchema = z.url({ protocol: /^https?$/ }).check(z.maxLength(2048));
+const MediaContentTypeSchema = z.string().check(z.minLength(1), z.maxLength(255));
 
 /**
  * The parameters of Twilio's incoming-message webhook. Twilio adds parameters over time (FromCity,
@@ -44,35 +44,43 @@ const MediaContentTypeSchema = z.string().min(1).max(255);
  * n below `NumMedia`; they are gathered into `media`.
  */
 export function twilioWebhookParamsSchema(defaultCountry?: CountryCode) {
-  return z
-    .looseObject({
-      MessageSid: sid('(?:SM|MM)', 'message'),
-      AccountSid: sid('AC', 'account'),
-      MessagingServiceSid: sid('MG', 'messaging service').optional(),
-      From: customerPhoneSchema(defaultCountry),
-      To: OurNumberSchema,
-      Body: z.string().max(SMS_BODY_MAX_CHARS).default(''),
-      NumMedia: z
-        .string()
-        .regex(/^\d{1,2}$/, 'must be a number')
-        .transform(Number)
-        .pipe(z.number().max(TWILIO_MAX_MEDIA))
-        .optional(),
-      /** Present when Twilio Advanced Opt-Out matched a keyword (and answered it). */
-      OptOutType: z.string().max(20).optional(),
-    })
-    .transform((params, context) => {
+  const paramsSchema = z.looseObject({
+    MessageSid: sid('(?:SM|MM)', 'message'),
+    AccountSid: sid('AC', 'account'),
+    MessagingServiceSid: z.optional(sid('MG', 'messaging service')),
+    From: customerPhoneSchema(defaultCountry),
+    To: OurNumberSchema,
+    Body: z._default(z.string().check(z.maxLength(SMS_BODY_MAX_CHARS)), ''),
+    NumMedia: z.optional(
+      z.pipe(
+        z.pipe(z.string().check(z.regex(/^\d{1,2}$/, 'must be a number')), z.transform(Number)),
+        z.number().check(z.maximum(TWILIO_MAX_MEDIA)),
+      ),
+    ),
+    /** Present when Twilio Advanced Opt-Out matched a keyword (and answered it). */
+    OptOutType: z.optional(z.string().check(z.maxLength(20))),
+  });
+  return z.pipe(
+    paramsSchema,
+    z.transform((params: z.output<typeof paramsSchema>, payload) => {
       const media: { url: string; contentType: string }[] = [];
       for (let index = 0; index < (params.NumMedia ?? 0); index++) {
         const url = MediaUrlSchema.safeParse(params[`MediaUrl${index}`]);
         const contentType = MediaContentTypeSchema.safeParse(params[`MediaContentType${index}`]);
-        if (!url.success)
-          context.addIssue({ code: 'custom', path: [`MediaUrl${index}`], message: 'must be a media URL' });
+        if (!url.success) {
+          payload.issues.push({
+            code: 'custom',
+            path: [`MediaUrl${index}`],
+            message: 'must be a media URL',
+            input: params,
+          });
+        }
         if (!contentType.success) {
-          context.addIssue({
+          payload.issues.push({
             code: 'custom',
             path: [`MediaContentType${index}`],
             message: 'must be a content type',
+            input: params,
           });
         }
         if (url.success && contentType.success) media.push({ url: url.data, contentType: contentType.data });
@@ -87,7 +95,8 @@ export function twilioWebhookParamsSchema(defaultCountry?: CountryCode) {
         media,
         optOutType: params.OptOutType,
       };
-    });
+    }),
+  );
 }
 export type TwilioWebhookParams = z.infer<ReturnType<typeof twilioWebhookParamsSchema>>;
 
