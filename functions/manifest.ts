@@ -1,46 +1,100 @@
 /**
  * Every Lambda function of carebridge, declared once. The CDK app builds functions, routes, grants and
- * event sources from this list, and the local stack serves the same routes and polls the same queues
- * with the same handler files, so the two worlds cannot drift apart.
+ * event sources from this list, and the local stack serves the same routes, sockets and queues with the
+ * same handler files, so the two worlds cannot drift apart.
  */
 
-/** Access a function needs; the CDK app turns each into a least-privilege grant. */
+/** Queues a function sends to or consumes, by logical name. */
+export type QueueName = 'routing' | 'chat-fallback';
+
+/** SNS topics a function is subscribed to. */
+export type TopicName =
+  /** SES bounce and complaint notifications (configuration set event destination). */
+  | 'email-feedback'
+  /** AWS End User Messaging SMS two-way messages. */
+  | 'sms-inbound';
+
+/** Secrets a function reads at cold start. */
+export type SecretName = 'twilio-auth-token' | 'chat-token';
+
+/** Access a function needs; the CDK app turns each into a least-privilege grant and its settings. */
 export interface FunctionAccess {
   readonly table?: 'read' | 'write';
-  /** Queues the function sends to (by logical queue name). */
+  /** Queues the function sends to. */
   readonly sendsTo?: readonly QueueName[];
+  readonly secrets?: readonly SecretName[];
+  /** Reads raw inbound mail that the SES receipt rule stored in the mail bucket. */
+  readonly inboundMail?: 'read';
+  /** Sends email through SES from the support address. */
+  readonly sendsEmail?: true;
+  /** Sends SMS through the configured provider (Twilio or AWS End User Messaging). */
+  readonly sendsSms?: true;
+  /** Posts to live chat WebSocket connections (API Gateway management API). */
+  readonly chatConnections?: true;
 }
 
-export type QueueName = 'routing';
+/**
+ * Who may call an HTTP route. `staff`: a JWT with a staff role, checked by the API's JWT authorizer.
+ * The others are public at the gateway and authenticated by the handler itself: `honeypot` (anyone;
+ * throttled, bots trapped), `twilio-signature` (the provider's request signature), `visitor-token`
+ * (a chat visitor's signed token), `visitor-session` (anyone may start a chat session; throttled).
+ */
+export type RouteAuth = 'staff' | 'honeypot' | 'twilio-signature' | 'visitor-token' | 'visitor-session';
 
-/** Who may call an HTTP route: anyone (the handler authenticates or guards itself), or staff with a JWT. */
-export type RouteAuth = 'public' | 'staff';
+/** Per-function runtime settings where the defaults (10 s, 256 MB) do not fit. */
+export interface FunctionSettings {
+  readonly timeoutSeconds?: number;
+  readonly memoryMb?: number;
+}
 
-export interface HttpFunction {
-  readonly kind: 'http';
+interface FunctionBase extends FunctionSettings {
   readonly name: string;
   /** Handler file relative to the repository root; it exports `handler`. */
   readonly entry: string;
+  readonly access: FunctionAccess;
+}
+
+/** Behind the HTTP API. */
+export interface HttpFunction extends FunctionBase {
+  readonly kind: 'http';
   readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   /** API Gateway route path, e.g. `/v1/customers/{id}`. */
   readonly path: string;
   readonly auth: RouteAuth;
-  readonly access: FunctionAccess;
   /** Per-route throttle (requests per second, burst) for public routes open to abuse. */
   readonly throttle?: { readonly rate: number; readonly burst: number };
 }
 
-export interface QueueFunction {
-  readonly kind: 'queue';
-  readonly name: string;
-  readonly entry: string;
-  /** The queue it consumes. */
-  readonly queue: QueueName;
-  readonly batchSize: number;
-  readonly access: FunctionAccess;
+/** A route of the live chat WebSocket API (route selection on `$request.body.action`). */
+export interface WebSocketFunction extends FunctionBase {
+  readonly kind: 'websocket';
+  readonly route: '$connect' | '$disconnect' | 'sendMessage';
 }
 
-export type FunctionDefinition = HttpFunction | QueueFunction;
+/** An SQS consumer with partial batch responses. */
+export interface QueueFunction extends FunctionBase {
+  readonly kind: 'queue';
+  readonly queue: QueueName;
+  readonly batchSize: number;
+}
+
+/** Subscribed to an SNS topic (asynchronous invocation: retries, then the function's dead-letter queue). */
+export interface TopicFunction extends FunctionBase {
+  readonly kind: 'topic';
+  readonly topic: TopicName;
+}
+
+/** Invoked by the SES receipt rule (Lambda action, asynchronous) after it stored the raw mail in S3. */
+export interface MailFunction extends FunctionBase {
+  readonly kind: 'mail';
+}
+
+export type FunctionDefinition =
+  | HttpFunction
+  | WebSocketFunction
+  | QueueFunction
+  | TopicFunction
+  | MailFunction;
 
 export const FUNCTIONS = [
   {
@@ -49,9 +103,41 @@ export const FUNCTIONS = [
     entry: 'functions/webform/handler.ts',
     method: 'POST',
     path: '/v1/channels/webform',
-    auth: 'public',
+    auth: 'honeypot',
     access: { table: 'write', sendsTo: ['routing'] },
     throttle: { rate: 20, burst: 40 },
+  },
+  {
+    kind: 'http',
+    name: 'sms-twilio-webhook',
+    entry: 'functions/sms/twilio-webhook.ts',
+    method: 'POST',
+    path: '/v1/channels/sms/twilio',
+    auth: 'twilio-signature',
+    // Keyword answers (STOP confirmed, HELP) go back through Twilio.
+    access: { table: 'write', sendsTo: ['routing'], secrets: ['twilio-auth-token'], sendsSms: true },
+    throttle: { rate: 50, burst: 100 },
+    timeoutSeconds: 15,
+  },
+  {
+    kind: 'http',
+    name: 'chat-create-session',
+    entry: 'functions/chat/create-session.ts',
+    method: 'POST',
+    path: '/v1/chat/sessions',
+    auth: 'visitor-session',
+    access: { secrets: ['chat-token'] },
+    throttle: { rate: 10, burst: 20 },
+  },
+  {
+    kind: 'http',
+    name: 'chat-list-messages',
+    entry: 'functions/chat/list-messages.ts',
+    method: 'GET',
+    path: '/v1/chat/sessions/{id}/messages',
+    auth: 'visitor-token',
+    access: { table: 'write', secrets: ['chat-token'] },
+    throttle: { rate: 50, burst: 100 },
   },
   {
     kind: 'http',
@@ -90,6 +176,67 @@ export const FUNCTIONS = [
     access: { table: 'read' },
   },
   {
+    kind: 'http',
+    name: 'conversations-reply',
+    entry: 'functions/conversations/reply.ts',
+    method: 'POST',
+    path: '/v1/conversations/{id}/replies',
+    auth: 'staff',
+    access: {
+      table: 'write',
+      sendsTo: ['chat-fallback'],
+      sendsEmail: true,
+      sendsSms: true,
+      chatConnections: true,
+      secrets: ['twilio-auth-token'],
+    },
+    timeoutSeconds: 15,
+  },
+  {
+    kind: 'websocket',
+    name: 'chat-connect',
+    entry: 'functions/chat/connect.ts',
+    route: '$connect',
+    access: { table: 'write', secrets: ['chat-token'] },
+  },
+  {
+    kind: 'websocket',
+    name: 'chat-disconnect',
+    entry: 'functions/chat/disconnect.ts',
+    route: '$disconnect',
+    access: { table: 'write' },
+  },
+  {
+    kind: 'websocket',
+    name: 'chat-send-message',
+    entry: 'functions/chat/send-message.ts',
+    route: 'sendMessage',
+    access: { table: 'write', sendsTo: ['routing'], chatConnections: true },
+  },
+  {
+    kind: 'mail',
+    name: 'email-inbound',
+    entry: 'functions/email/inbound.ts',
+    access: { table: 'write', sendsTo: ['routing'], inboundMail: 'read' },
+    // Reads and parses up to 10 MB of MIME.
+    timeoutSeconds: 30,
+    memoryMb: 512,
+  },
+  {
+    kind: 'topic',
+    name: 'email-feedback',
+    entry: 'functions/email/feedback.ts',
+    topic: 'email-feedback',
+    access: { table: 'write' },
+  },
+  {
+    kind: 'topic',
+    name: 'sms-eum-inbound',
+    entry: 'functions/sms/eum-inbound.ts',
+    topic: 'sms-inbound',
+    access: { table: 'write', sendsTo: ['routing'], sendsSms: true },
+  },
+  {
     kind: 'queue',
     name: 'route',
     entry: 'functions/route/handler.ts',
@@ -97,14 +244,49 @@ export const FUNCTIONS = [
     batchSize: 10,
     access: { table: 'write' },
   },
+  {
+    kind: 'queue',
+    name: 'chat-email-fallback',
+    entry: 'functions/chat/email-fallback.ts',
+    queue: 'chat-fallback',
+    batchSize: 10,
+    access: { table: 'write', sendsEmail: true },
+  },
 ] as const satisfies readonly FunctionDefinition[];
 
 /**
- * Environment variables by resource: the CDK app sets them from real resources, the local stack from
- * the emulators. TABLE_NAME for the table, `<QUEUE>_QUEUE_URL` for each queue a function sends to.
+ * Environment variables by resource and setting: the CDK app sets them from real resources and
+ * context, the local stack from the emulators. Handlers read them once at cold start.
  */
 export const ENV = {
   table: 'TABLE_NAME',
-  queueUrl: (queue: QueueName) => `${queue.toUpperCase()}_QUEUE_URL`,
+  queueUrl: (queue: QueueName) => `${queue.toUpperCase().replaceAll('-', '_')}_QUEUE_URL`,
   phoneRegion: 'DEFAULT_PHONE_REGION',
+  inboundMailBucket: 'INBOUND_EMAIL_BUCKET',
+  inboundMailPrefix: 'INBOUND_EMAIL_PREFIX',
+  /** Secrets: the ARN on AWS; the local stack passes the value itself in the sibling variable. */
+  secretArn: { 'twilio-auth-token': 'TWILIO_AUTH_TOKEN_SECRET_ARN', 'chat-token': 'CHAT_TOKEN_SECRET_ARN' },
+  secretValue: { 'twilio-auth-token': 'TWILIO_AUTH_TOKEN', 'chat-token': 'CHAT_TOKEN_SECRET' },
+  email: {
+    from: 'SUPPORT_EMAIL_ADDRESS',
+    fromName: 'SUPPORT_EMAIL_NAME',
+    configurationSet: 'SES_CONFIGURATION_SET',
+  },
+  sms: {
+    provider: 'SMS_PROVIDER',
+    keywordReplies: 'SMS_KEYWORD_REPLIES',
+    helpText: 'SMS_HELP_TEXT',
+    twilioAccountSid: 'TWILIO_ACCOUNT_SID',
+    twilioFromNumber: 'TWILIO_FROM_NUMBER',
+    twilioMessagingServiceSid: 'TWILIO_MESSAGING_SERVICE_SID',
+    twilioWebhookUrl: 'TWILIO_WEBHOOK_URL',
+    twilioApiBaseUrl: 'TWILIO_API_BASE_URL',
+    eumOriginationIdentity: 'EUM_ORIGINATION_IDENTITY',
+    eumConfigurationSet: 'EUM_CONFIGURATION_SET',
+  },
+  chat: {
+    callbackUrl: 'CHAT_CALLBACK_URL',
+    wsUrl: 'CHAT_WS_URL',
+    fallbackDelaySeconds: 'CHAT_EMAIL_FALLBACK_DELAY_SECONDS',
+  },
 } as const;

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { Context } from 'aws-lambda';
 import type { HttpEvent } from '../functions/lib/http.js';
 import type { RouteAuth } from '../functions/manifest.js';
@@ -19,7 +20,8 @@ import { invokeHandler } from './lambda-context.js';
 /**
  * The local stand-in for the API Gateway HTTP API: the manifest's routes on 127.0.0.1, each invoking
  * its Lambda handler in-process with a payload-2.0 event, behind the same JWT authorizer and route
- * throttling as the deployed API. It also answers a few local-only routes (the dev issuer's JWKS).
+ * throttling as the deployed API. It also answers local-only routes (the dev issuer's JWKS, the SMS
+ * outbox, ...) and, on the same port, the live chat WebSocket API (see websocket-api.ts).
  */
 
 /** A Lambda handler as the gateway calls it. */
@@ -30,6 +32,7 @@ export interface GatewayRoute {
   readonly method: string;
   /** Route path in API Gateway syntax: `/v1/customers/{id}`, `/files/{proxy+}`. */
   readonly path: string;
+  /** Only `staff` is checked by the gateway (JWT authorizer); the others are public here. */
   readonly auth: RouteAuth;
   readonly throttle?: { readonly rate: number; readonly burst: number };
   readonly handler: HttpHandler;
@@ -37,24 +40,58 @@ export interface GatewayRoute {
   readonly createContext: () => Context;
 }
 
-/** A route the gateway answers itself, without a Lambda (e.g. the dev issuer's JWKS). */
+/** A request to a local route, read whole. */
+export interface LocalRequest {
+  /** The gateway's own URL, e.g. `http://127.0.0.1:3000`. */
+  readonly gatewayUrl: string;
+  readonly method: string;
+  readonly rawPath: string;
+  readonly query: URLSearchParams;
+  /** Header names lower-cased, repeats comma-joined. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly pathParameters: Readonly<Record<string, string>>;
+  readonly body: Buffer;
+}
+
+/** A route the gateway answers itself, without a Lambda (the dev issuer's JWKS, the SMS outbox, ...). */
 export interface LocalRoute {
   readonly method: string;
+  /** Route path in API Gateway syntax. */
   readonly path: string;
-  /** The response, given the gateway's own URL. */
-  readonly respond: (gatewayUrl: string) => GatewayResponse;
+  readonly respond: (request: LocalRequest) => GatewayResponse | Promise<GatewayResponse>;
+}
+
+/** A WebSocket API served on the gateway's port (see websocket-api.ts). */
+export interface GatewayWebSocket {
+  /**
+   * Takes an HTTP upgrade request for a path it serves and answers it (handshake or refusal); false
+   * leaves the request to the gateway, which refuses it with 404.
+   */
+  handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): boolean;
+  /** Routes the WebSocket API serves over plain HTTP (the `@connections` management API). */
+  readonly localRoutes: readonly LocalRoute[];
+  /** Closes every connection and waits for the invocations in progress. */
+  stop(): Promise<void>;
+}
+
+/** What the gateway serves. */
+export interface GatewayApi {
+  readonly routes: readonly GatewayRoute[];
+  readonly localRoutes?: readonly LocalRoute[];
+  /** The JWT authorizer of `staff` routes; required when a route is `staff`. */
+  readonly authorizer?: JwtAuthorizer;
+  readonly webSocket?: GatewayWebSocket;
 }
 
 export interface GatewayOptions {
   /** TCP port on 127.0.0.1; 0 (the default) picks a free port. */
   readonly port?: number;
-  readonly routes: readonly GatewayRoute[];
-  readonly localRoutes?: readonly LocalRoute[];
   /**
-   * The JWT authorizer of `staff` routes, made once the gateway knows its own URL (the dev issuer lives
-   * on it). Required when a route is `staff`.
+   * What to serve, made once the gateway listens and knows its own URL: handlers whose configuration
+   * names the gateway (dev issuer, Twilio webhook URL, `@connections` URL) are loaded here. Requests
+   * that arrive before it resolved are answered 503.
    */
-  readonly authorizer?: (gatewayUrl: string) => JwtAuthorizer;
+  readonly serve: (gatewayUrl: string) => GatewayApi | Promise<GatewayApi>;
   /** Request time for `requestContext.timeEpoch` (epoch ms); the local stack passes warped time. */
   readonly now?: () => number;
   readonly apiId?: string;
@@ -68,25 +105,47 @@ export interface Gateway {
   /** e.g. `http://127.0.0.1:3000`. */
   readonly url: string;
   readonly port: number;
-  /** Stops accepting requests and closes open connections; safe to call more than once. */
+  /** Stops accepting requests, closes WebSockets and open connections; safe to call more than once. */
   stop(): Promise<void>;
 }
 
 /** API Gateway HTTP API's payload limit. */
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
 
-/** Starts the gateway on 127.0.0.1. */
-export async function startGateway(options: GatewayOptions): Promise<Gateway> {
-  if (options.routes.some((route) => route.auth === 'staff') && !options.authorizer) {
+/** The routes of a GatewayApi, ready to match. */
+interface ServedApi {
+  readonly routes: readonly {
+    readonly route: GatewayRoute;
+    readonly template: readonly RouteSegment[];
+    readonly bucket: TokenBucket | undefined;
+  }[];
+  readonly localRoutes: readonly { readonly route: LocalRoute; readonly template: readonly RouteSegment[] }[];
+  readonly authorizer: JwtAuthorizer | undefined;
+  readonly webSocket: GatewayWebSocket | undefined;
+}
+
+function prepare(api: GatewayApi): ServedApi {
+  if (api.routes.some((route) => route.auth === 'staff') && !api.authorizer) {
     throw new Error('staff routes need an authorizer');
   }
-  const routes = options.routes.map((route) => ({
-    route,
-    template: parseRouteTemplate(route.path),
-    bucket: route.throttle ? createTokenBucket(route.throttle.rate, route.throttle.burst) : undefined,
-  }));
-  const localRoutes = options.localRoutes ?? [];
-  let authorize: JwtAuthorizer | undefined;
+  return {
+    routes: api.routes.map((route) => ({
+      route,
+      template: parseRouteTemplate(route.path),
+      bucket: route.throttle ? createTokenBucket(route.throttle.rate, route.throttle.burst) : undefined,
+    })),
+    localRoutes: [...(api.localRoutes ?? []), ...(api.webSocket?.localRoutes ?? [])].map((route) => ({
+      route,
+      template: parseRouteTemplate(route.path),
+    })),
+    authorizer: api.authorizer,
+    webSocket: api.webSocket,
+  };
+}
+
+/** Starts the gateway on 127.0.0.1: listens first, then serves what `options.serve` returns. */
+export async function startGateway(options: GatewayOptions): Promise<Gateway> {
+  let served: ServedApi | undefined;
   let url = '';
   const settings = {
     now: options.now ?? Date.now,
@@ -100,19 +159,40 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const timeEpoch = settings.now();
     const method = request.method ?? 'GET';
     const target = request.url ?? '/';
-    const rawPath = target.split('?')[0] ?? '/';
-
-    const local = localRoutes.find((candidate) => candidate.method === method && candidate.path === rawPath);
-    if (local) {
+    const queryStart = target.indexOf('?');
+    const rawPath = queryStart === -1 ? target : target.slice(0, queryStart);
+    const api = served;
+    if (!api) {
       request.resume();
-      return send(response, local.respond(url), requestId);
+      return send(response, jsonMessage(503, 'Service Unavailable'), requestId);
     }
-    const match = matchRoute(
-      routes.map((entry) => ({ method: entry.route.method, template: entry.template })),
+
+    const localMatch = matchRoute(
+      api.localRoutes.map((entry) => ({ method: entry.route.method, template: entry.template })),
       method,
       rawPath,
     );
-    const entry = match === undefined ? undefined : routes[match.index];
+    const local = localMatch === undefined ? undefined : api.localRoutes[localMatch.index];
+    if (localMatch !== undefined && local !== undefined) {
+      const body = await readBody(request, MAX_BODY_BYTES);
+      if (body === undefined) return send(response, jsonMessage(413, 'Request Entity Too Large'), requestId);
+      const localRequest: LocalRequest = {
+        gatewayUrl: url,
+        method,
+        rawPath,
+        query: new URLSearchParams(queryStart === -1 ? '' : target.slice(queryStart + 1)),
+        headers: lowerCaseHeaders(request.rawHeaders),
+        pathParameters: localMatch.pathParameters,
+        body,
+      };
+      return send(response, await local.route.respond(localRequest), requestId);
+    }
+    const match = matchRoute(
+      api.routes.map((entry) => ({ method: entry.route.method, template: entry.template })),
+      method,
+      rawPath,
+    );
+    const entry = match === undefined ? undefined : api.routes[match.index];
     if (match === undefined || entry === undefined) {
       request.resume();
       return send(response, jsonMessage(404, 'Not Found'), requestId);
@@ -127,7 +207,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 
     let jwtClaims: Readonly<Record<string, string>> | undefined;
     if (route.auth === 'staff') {
-      const verdict = authorize ? await authorize(request.headers.authorization) : undefined;
+      const verdict = api.authorizer ? await api.authorizer(request.headers.authorization) : undefined;
       if (!verdict?.authorized) {
         const description = verdict?.reason ?? 'no authorizer';
         return send(
@@ -176,26 +256,52 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       else response.destroy();
     });
   });
+  server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (served?.webSocket?.handleUpgrade(request, socket, head)) return;
+    refuseUpgrade(socket, served ? 404 : 503);
+  });
   server.listen(options.port ?? 0, '127.0.0.1');
   await once(server, 'listening');
   const address = server.address();
   if (address === null || typeof address === 'string') throw new Error('the gateway is not listening on TCP');
   const { port } = address;
   url = `http://127.0.0.1:${port}`;
-  authorize = options.authorizer?.(url);
 
   let stopped: Promise<void> | undefined;
-  return {
-    url,
-    port,
-    stop: () => {
-      stopped ??= new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-      return stopped;
-    },
+  const stop = () => {
+    stopped ??= (async () => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      await served?.webSocket?.stop();
+      server.closeAllConnections();
+      await closed;
+    })();
+    return stopped;
   };
+  try {
+    served = prepare(await options.serve(url));
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { url, port, stop };
+}
+
+/** Refuses an HTTP upgrade with a JSON message, as API Gateway answers a handshake it does not take. */
+export function refuseUpgrade(
+  socket: Duplex,
+  statusCode: number,
+  headers: Readonly<Record<string, string>> = {},
+  body = JSON.stringify({ message: STATUS_CODES[statusCode] ?? 'Error' }),
+): void {
+  const lines = [
+    `HTTP/1.1 ${statusCode} ${STATUS_CODES[statusCode] ?? 'Error'}`,
+    'Connection: close',
+    'Content-Type: application/json',
+    `Content-Length: ${Buffer.byteLength(body)}`,
+    ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
+  ];
+  if (socket.writable) socket.end(`${lines.join('\r\n')}\r\n\r\n${body}`);
+  else socket.destroy();
 }
 
 function send(response: ServerResponse, gatewayResponse: GatewayResponse, requestId: string): void {
@@ -227,7 +333,19 @@ function readBody(request: IncomingMessage, maxBytes: number): Promise<Buffer | 
   });
 }
 
-function headerPairs(rawHeaders: readonly string[]): [string, string][] {
+/** Header names lower-cased, repeats comma-joined. */
+export function lowerCaseHeaders(rawHeaders: readonly string[]): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of headerPairs(rawHeaders)) {
+    const key = name.toLowerCase();
+    const previous = headers[key];
+    headers[key] = previous === undefined ? value : `${previous},${value}`;
+  }
+  return headers;
+}
+
+/** Node's `rawHeaders` as name/value pairs, in arrival order. */
+export function headerPairs(rawHeaders: readonly string[]): [string, string][] {
   const pairs: [string, string][] = [];
   for (let index = 0; index + 1 < rawHeaders.length; index += 2) {
     const name = rawHeaders[index];
@@ -325,7 +443,8 @@ function matchTemplate(
     const segment = segments[position];
     if (segment === undefined) return undefined;
     if (part.kind === 'literal') {
-      if (segment !== part.value) return undefined;
+      // Clients percent-encode some characters (the SDK sends `@connections` as `%40connections`).
+      if (segment !== part.value && decode(segment) !== part.value) return undefined;
       rank.push(0);
     } else {
       if (segment === '') return undefined;

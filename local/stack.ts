@@ -1,13 +1,17 @@
+import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import type { Context } from 'aws-lambda';
-import type { HttpEvent, StaffRole } from '../functions/lib/http.js';
-import { ENV, FUNCTIONS, type FunctionDefinition, type QueueName } from '../functions/manifest.js';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import type { StaffRole } from '../functions/lib/http.js';
+import { FUNCTIONS, type QueueName, type TopicName } from '../functions/manifest.js';
+import { storeReceivedEmail } from '../shared/channels/email/store-received.js';
 import { systemClock } from '../shared/clock.js';
 import type { GatewayResponse } from './apigw-v2.js';
+import { type AsyncInvoker, createAsyncInvoker, sqsFailureDestination } from './async-invoker.js';
 import { createTable } from './create-table.js';
 import {
   createDevSigningKey,
@@ -15,35 +19,55 @@ import {
   DEV_ISSUER_PATH,
   DEV_JWKS_PATH,
   DEV_OPENID_CONFIGURATION_PATH,
+  type DevSigningKey,
   issueDevTokens,
   openIdConfiguration,
 } from './dev-auth.js';
 import { startDynamoEmulator } from './dynamodb-emulator.js';
 import { startFauxqsEmulator, startSesEmulator } from './emulators.js';
-import { type GatewayRoute, startGateway } from './gateway.js';
+import { functionsOfKind, type LoadedFunction, loadFunctions } from './functions.js';
+import { type GatewayApi, type GatewayRoute, startGateway } from './gateway.js';
+import { applyHandlerEnvironment } from './handler-environment.js';
 import { createJwtAuthorizer } from './jwt-authorizer.js';
 import { createLambdaContext } from './lambda-context.js';
+import type { QueueWithDlq } from './queues.js';
+import { createLocalResources } from './resources.js';
 import { type SeededSubmission, seedWebForms } from './seed.js';
+import { createSmsOutbox, EUM_API_PATH, OUTBOX_PATH, TWILIO_API_PATH } from './sms-outbox.js';
+import { startSmtpListener } from './smtp-listener.js';
+import { startTopicSubscription } from './sns-topics.js';
 import { type SqsPoller, startSqsPoller } from './sqs-poller.js';
+import { createWebSocketApi } from './websocket-api.js';
+
+export { MAX_RECEIVE_COUNT } from './queues.js';
 
 /** Region, account and names of the local world. */
 export const LOCAL_REGION = 'us-east-1';
 export const LOCAL_ACCOUNT_ID = '000000000000';
 export const LOCAL_TABLE_NAME = 'carebridge-local';
-/** Receives before a message moves to the dead-letter queue, as in the CDK app. */
-export const MAX_RECEIVE_COUNT = 5;
+/** The domain the local SMTP listener takes mail for; support@<domain> sends the replies. */
+export const LOCAL_EMAIL_DOMAIN = 'support.carebridge.local';
+/** The local Twilio account (a well-formed SID; nothing leaves the machine) and its number. */
+export const LOCAL_TWILIO_ACCOUNT_SID = `AC${'0'.repeat(32)}`;
+export const LOCAL_TWILIO_NUMBER = '+15005550006';
+/** The chat WebSocket API's stage: clients connect to `ws://<gateway>/chat`. */
+export const LOCAL_WEBSOCKET_STAGE = 'chat';
+/** Where the SES receipt rule's S3 action stores inbound mail. */
+export const LOCAL_INBOUND_EMAIL_BUCKET = `${LOCAL_TABLE_NAME}-inbound-email`;
+export const LOCAL_INBOUND_EMAIL_PREFIX = 'inbound/';
 
 const REPOSITORY_ROOT = fileURLToPath(new URL('..', import.meta.url));
-const FUNCTION_TIMEOUT_MS = { http: 10_000, queue: 30_000 } as const;
-const FUNCTION_MEMORY_MB = 512;
 
 export interface LocalStackOptions {
-  /** Gateway port on 127.0.0.1; 0 picks a free one. Default 3000. */
+  /** Gateway port on 127.0.0.1 (HTTP API and chat WebSocket); 0 picks a free one. Default 3000. */
   readonly port?: number;
-  /** Emulator ports on 127.0.0.1; free ports by default. */
+  /** Emulator and SMTP ports on 127.0.0.1; free ports by default. */
   readonly dynamodbPort?: number;
   readonly sqsPort?: number;
   readonly sesPort?: number;
+  readonly smtpPort?: number;
+  /** The domain inbound mail is accepted for. Default `support.carebridge.local`. */
+  readonly emailDomain?: string;
   /** Directory for persistent data (DynamoDB's LevelDB under `dynamodb/`); in memory when omitted. */
   readonly dataDir?: string;
   /** POST the demo web forms of events/webform through the gateway once up. Default true. */
@@ -52,6 +76,12 @@ export interface LocalStackOptions {
   readonly logLevel?: string;
   /** Visibility timeout of the local queues: how soon a failed record is retried. Default 30 s. */
   readonly queueVisibilityTimeoutSeconds?: number;
+  /** How long an agent's chat reply waits for an offline visitor before it goes by email. Default 5 s. */
+  readonly chatFallbackDelaySeconds?: number;
+  /** Waits before the two retries of a failed asynchronous invocation (mail, SNS). Default 1 s, 2 s. */
+  readonly asyncRetryDelaysMs?: readonly number[];
+  /** The local Twilio auth token; a new random one at every start by default. */
+  readonly twilioAuthToken?: string;
   /** Where handler and poller failures are reported; console.error by default. */
   readonly onError?: (message: string, error: unknown) => void;
 }
@@ -64,8 +94,23 @@ export interface LocalStackInfo {
   readonly clientId: string;
   readonly dynamodb: { readonly endpoint: string; readonly tableName: string };
   readonly sqs: { readonly endpoint: string; readonly queues: Readonly<Record<string, string>> };
-  readonly s3: { readonly endpoint: string };
+  readonly s3: { readonly endpoint: string; readonly inboundEmailBucket: string };
   readonly ses: { readonly endpoint: string; readonly mailboxUrl: string };
+  /** Send mail here to `<anyone>@<domain>`. */
+  readonly smtp: { readonly host: string; readonly port: number; readonly domain: string };
+  /** Sign test webhooks with `authToken` for `webhookUrl` (see local/send-sms.ts). */
+  readonly twilio: {
+    readonly webhookUrl: string;
+    readonly authToken: string;
+    readonly accountSid: string;
+    /** The local Twilio number: send webhooks `To` it; replies come `From` it. */
+    readonly number: string;
+  };
+  readonly chat: { readonly sessionsUrl: string; readonly wsUrl: string };
+  /** Where replies land: the SES emulator's store, the SMS outbox. */
+  readonly outbox: { readonly sesUrl: string; readonly smsUrl: string };
+  /** Publish to these topics with any SNS client at `endpoint` to reach their functions. */
+  readonly sns: { readonly endpoint: string; readonly topics: Readonly<Partial<Record<TopicName, string>>> };
 }
 
 /** A running local stack. */
@@ -73,18 +118,22 @@ export interface LocalStack {
   readonly info: LocalStackInfo;
   /** The demo submissions seeded at start (empty when seeding was off). */
   readonly seeded: readonly SeededSubmission[];
-  /** Stops pollers, gateway and emulators; safe to call more than once. */
+  /** Resolves once no asynchronous invocation (mail, SNS) is queued, running or waiting for a retry. */
+  asyncIdle(): Promise<void>;
+  /** Stops listeners, pollers, gateway and emulators; safe to call more than once. */
   stop(): Promise<void>;
 }
 
 let startedInThisProcess = false;
 
 /**
- * Starts the whole backend on 127.0.0.1 with no AWS account: DynamoDB (dynalite), SQS and S3 (fauxqs),
- * SES (aws-ses-v2-local), the table and queues the CDK app would create, every function of
- * functions/manifest.ts behind a local API gateway or an SQS poller, and a dev JWT issuer. Handlers
- * are the deployed files, imported after process.env points the SDK at the emulators through the
- * standard AWS_ENDPOINT_URL_* variables.
+ * Starts the whole backend on 127.0.0.1 with no AWS account: DynamoDB (dynalite), SQS, S3 and SNS
+ * (fauxqs), SES (aws-ses-v2-local), the table, queues, topics and bucket the CDK app would create, and
+ * every function of functions/manifest.ts behind its event source: the HTTP API and the chat
+ * WebSocket API on the local gateway, SQS pollers, SNS subscriptions, and an SMTP listener standing in
+ * for SES receiving. Replies land in local sinks: the SES emulator's store and the gateway's SMS outbox.
+ * Handlers are the deployed files, imported after process.env points the SDK at the emulators through
+ * the standard AWS_ENDPOINT_URL_* variables.
  *
  * Handler modules are process-wide singletons whose clients read the environment once, so a process
  * runs one local stack in its lifetime; a second call throws.
@@ -99,7 +148,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     return service;
   };
   const stopAll = async () => {
-    // Last started, first stopped: pollers and gateway before the emulators they use.
+    // Last started, first stopped: listeners and pollers before the gateway, the emulators last.
     for (const cleanup of cleanups.splice(0).reverse()) {
       await cleanup().catch((error: unknown) => onError('[local] stopping failed', error));
     }
@@ -118,53 +167,128 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     ] as const);
 
     const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
-    const dynamoAdmin = new DynamoDBClient({ region: LOCAL_REGION, endpoint: dynamo.endpoint, credentials });
-    const sqs = new SQSClient({ region: LOCAL_REGION, endpoint: fauxqs.endpoint, credentials });
+    const clientConfig = { region: LOCAL_REGION, credentials };
+    const dynamoAdmin = new DynamoDBClient({ ...clientConfig, endpoint: dynamo.endpoint });
+    const sqs = new SQSClient({ ...clientConfig, endpoint: fauxqs.endpoint });
+    const sns = new SNSClient({ ...clientConfig, endpoint: fauxqs.endpoint });
+    const s3 = new S3Client({ ...clientConfig, endpoint: fauxqs.endpoint, forcePathStyle: true });
     started({
       stop: async () => {
-        dynamoAdmin.destroy();
-        sqs.destroy();
+        for (const client of [dynamoAdmin, sqs, sns, s3]) client.destroy();
       },
     });
+
     await createTable(dynamoAdmin, LOCAL_TABLE_NAME);
-    const queues = await createQueues(
-      sqs,
-      queueNames(FUNCTIONS),
-      options.queueVisibilityTimeoutSeconds ?? 30,
+    const { queues, failureQueues, topicArns, subscriptions } = await createLocalResources(
+      { sqs, sns, s3 },
+      FUNCTIONS,
+      {
+        prefix: LOCAL_TABLE_NAME,
+        visibilityTimeoutSeconds: options.queueVisibilityTimeoutSeconds ?? 30,
+        inboundMailBucket: LOCAL_INBOUND_EMAIL_BUCKET,
+      },
     );
 
-    setHandlerEnvironment({
-      dynamodb: dynamo.endpoint,
-      sqs: fauxqs.endpoint,
-      s3: fauxqs.endpoint,
-      ses: ses.endpoint,
-      queues,
-      logLevel: options.logLevel ?? 'WARN',
-    });
-    const handlers = await loadHandlers(FUNCTIONS);
-
+    const emailDomain = (options.emailDomain ?? LOCAL_EMAIL_DOMAIN).toLowerCase();
+    const twilioAuthToken = options.twilioAuthToken ?? randomBytes(16).toString('hex');
     const signingKey = await createDevSigningKey();
+    const smsOutbox = createSmsOutbox({
+      twilioAccountSid: LOCAL_TWILIO_ACCOUNT_SID,
+      twilioAuthToken,
+      twilioNumbers: [LOCAL_TWILIO_NUMBER],
+    });
+    let functions: LoadedFunction[] = [];
+    const now = () => Date.parse(systemClock.now());
     const gateway = started(
       await startGateway({
         port: options.port ?? 3000,
-        routes: gatewayRoutes(handlers),
-        localRoutes: [
-          { method: 'GET', path: DEV_JWKS_PATH, respond: () => jsonBody(signingKey.jwks) },
-          {
-            method: 'GET',
-            path: DEV_OPENID_CONFIGURATION_PATH,
-            respond: (gatewayUrl) => jsonBody(openIdConfiguration(`${gatewayUrl}${DEV_ISSUER_PATH}`)),
-          },
-        ],
-        authorizer: (gatewayUrl) =>
-          createJwtAuthorizer({ issuer: `${gatewayUrl}${DEV_ISSUER_PATH}`, audience: [DEV_CLIENT_ID] }),
+        serve: async (gatewayUrl) => {
+          // The handlers' configuration names the gateway (webhook URL, @connections URL), so they load now.
+          applyHandlerEnvironment({
+            region: LOCAL_REGION,
+            logLevel: options.logLevel ?? 'WARN',
+            tableName: LOCAL_TABLE_NAME,
+            endpoints: {
+              dynamodb: dynamo.endpoint,
+              sqs: fauxqs.endpoint,
+              s3: fauxqs.endpoint,
+              sns: fauxqs.endpoint,
+              ses: ses.endpoint,
+              eum: `${gatewayUrl}${EUM_API_PATH}`,
+            },
+            queueUrls: new Map([...queues].map(([name, queue]) => [name, queue.url])),
+            inboundMail: { bucket: LOCAL_INBOUND_EMAIL_BUCKET, prefix: LOCAL_INBOUND_EMAIL_PREFIX },
+            supportEmail: { address: `support@${emailDomain}`, name: 'Customer Care' },
+            twilio: {
+              accountSid: LOCAL_TWILIO_ACCOUNT_SID,
+              authToken: twilioAuthToken,
+              number: LOCAL_TWILIO_NUMBER,
+              webhookUrl: `${gatewayUrl}${routePath('twilio-signature')}`,
+              apiBaseUrl: `${gatewayUrl}${TWILIO_API_PATH}`,
+            },
+            chat: {
+              tokenSecret: randomBytes(32).toString('base64url'),
+              callbackUrl: `${gatewayUrl}/${LOCAL_WEBSOCKET_STAGE}`,
+              wsUrl: `${webSocketUrl(gatewayUrl)}/${LOCAL_WEBSOCKET_STAGE}`,
+              fallbackDelaySeconds: options.chatFallbackDelaySeconds ?? 5,
+            },
+          });
+          functions = await loadFunctions(FUNCTIONS, { region: LOCAL_REGION, accountId: LOCAL_ACCOUNT_ID });
+          return gatewayApi(gatewayUrl, functions, signingKey, smsOutbox.routes, now, onError);
+        },
         // Time warp: requestContext carries the same shifted time as shared/clock.ts.
-        now: () => Date.parse(systemClock.now()),
+        now,
         accountId: LOCAL_ACCOUNT_ID,
         onError,
       }),
     );
-    const pollers = startPollers(handlers, queues, sqs, onError);
+
+    const invokers = new Map<string, AsyncInvoker>();
+    for (const fn of [...functionsOfKind(functions, 'mail'), ...functionsOfKind(functions, 'topic')]) {
+      const failureQueue = failureQueues.get(fn.definition.name);
+      if (!failureQueue) throw new Error(`the failure queue of ${fn.definition.name} was not created`);
+      const invoker = createAsyncInvoker({
+        functionName: `carebridge-${fn.definition.name}`,
+        handler: fn.handler,
+        createContext: fn.createContext,
+        onFailure: sqsFailureDestination(sqs, failureQueue.url, fn.createContext().invokedFunctionArn),
+        ...(options.asyncRetryDelaysMs ? { retryDelaysMs: options.asyncRetryDelaysMs } : {}),
+        onError,
+      });
+      invokers.set(fn.definition.name, started(invoker));
+    }
+
+    const [mailFunction] = functionsOfKind(functions, 'mail');
+    const mailInvoker = mailFunction && invokers.get(mailFunction.definition.name);
+    if (!mailInvoker) throw new Error('the manifest has no mail function');
+    const inboundMail = { bucket: LOCAL_INBOUND_EMAIL_BUCKET, prefix: LOCAL_INBOUND_EMAIL_PREFIX };
+    const smtp = started(
+      await startSmtpListener({
+        port: options.smtpPort ?? 0,
+        domain: emailDomain,
+        // The receipt rule: S3 action (the raw MIME), then the Lambda action (asynchronous).
+        receive: async (raw, envelope) =>
+          mailInvoker.invoke(await storeReceivedEmail(s3, inboundMail, raw, envelope)),
+        onError,
+      }),
+    );
+
+    const pollers: SqsPoller[] = [
+      ...startQueuePollers(functions, queues, sqs, onError),
+      ...functionsOfKind(functions, 'topic').map((fn) => {
+        const subscription = subscriptions.get(fn.definition.name);
+        const invoker = invokers.get(fn.definition.name);
+        if (!subscription || !invoker) throw new Error(`topic ${fn.definition.topic} was not wired`);
+        return startTopicSubscription({
+          sqs,
+          subscription,
+          region: LOCAL_REGION,
+          invoker,
+          createContext: pollerContext,
+          onError,
+        });
+      }),
+    ];
     started({
       stop: async () => {
         await Promise.all(pollers.map((poller) => poller.stop()));
@@ -180,15 +304,29 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       dynamodb: { endpoint: dynamo.endpoint, tableName: LOCAL_TABLE_NAME },
       sqs: {
         endpoint: fauxqs.endpoint,
-        queues: Object.fromEntries(
-          [...queues].flatMap(([name, queue]) => [
+        queues: Object.fromEntries([
+          ...[...queues].flatMap(([name, queue]) => [
             [name, queue.url],
             [`${name}Dlq`, queue.dlqUrl],
           ]),
-        ),
+          ...[...failureQueues].map(([name, queue]) => [`${name}Failures`, queue.url]),
+        ]),
       },
-      s3: { endpoint: fauxqs.endpoint },
+      s3: { endpoint: fauxqs.endpoint, inboundEmailBucket: LOCAL_INBOUND_EMAIL_BUCKET },
       ses: { endpoint: ses.endpoint, mailboxUrl: ses.mailboxUrl },
+      smtp: { host: smtp.host, port: smtp.port, domain: emailDomain },
+      twilio: {
+        webhookUrl: `${gateway.url}${routePath('twilio-signature')}`,
+        authToken: twilioAuthToken,
+        accountSid: LOCAL_TWILIO_ACCOUNT_SID,
+        number: LOCAL_TWILIO_NUMBER,
+      },
+      chat: {
+        sessionsUrl: `${gateway.url}${routePath('visitor-session')}`,
+        wsUrl: `${webSocketUrl(gateway.url)}/${LOCAL_WEBSOCKET_STAGE}`,
+      },
+      outbox: { sesUrl: `${ses.endpoint}/store`, smsUrl: `${gateway.url}${OUTBOX_PATH}` },
+      sns: { endpoint: fauxqs.endpoint, topics: Object.fromEntries(topicArns) },
     };
     const seeded =
       options.seed === false
@@ -199,6 +337,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     return {
       info,
       seeded,
+      asyncIdle: async () => {
+        await Promise.all([...invokers.values()].map((invoker) => invoker.idle()));
+      },
       stop: () => {
         stopped ??= stopAll();
         return stopped;
@@ -220,177 +361,94 @@ async function allStarted<T extends readonly unknown[]>(
   return Promise.all(starts);
 }
 
-/**
- * Sets what the CDK app sets on each function (table name, queue URLs), pointed at the emulators through
- * the SDK's standard endpoint variables, with dummy credentials. Handler modules read it when imported.
- */
-function setHandlerEnvironment(world: {
-  readonly dynamodb: string;
-  readonly sqs: string;
-  readonly s3: string;
-  readonly ses: string;
-  readonly queues: ReadonlyMap<QueueName, LocalQueue>;
-  readonly logLevel: string;
-}): void {
-  Object.assign(process.env, {
-    AWS_REGION: LOCAL_REGION,
-    AWS_DEFAULT_REGION: LOCAL_REGION,
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
-    AWS_ENDPOINT_URL_DYNAMODB: world.dynamodb,
-    AWS_ENDPOINT_URL_SQS: world.sqs,
-    AWS_ENDPOINT_URL_S3: world.s3,
-    AWS_ENDPOINT_URL_SES: world.ses,
-    AWS_ENDPOINT_URL_SESV2: world.ses,
-    POWERTOOLS_SERVICE_NAME: 'carebridge',
-    POWERTOOLS_LOG_LEVEL: world.logLevel,
-    [ENV.table]: LOCAL_TABLE_NAME,
-    ...Object.fromEntries([...world.queues].map(([name, queue]) => [ENV.queueUrl(name), queue.url])),
-  });
-  // Credentials and settings of the developer's shell must not send the local world to AWS.
-  delete process.env.AWS_SESSION_TOKEN;
-  delete process.env.AWS_PROFILE;
-  delete process.env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS;
+/** The path of the manifest's one HTTP route with this kind of authentication (e.g. the Twilio webhook). */
+function routePath(auth: 'twilio-signature' | 'visitor-session'): string {
+  const route = FUNCTIONS.find((fn) => fn.kind === 'http' && fn.auth === auth);
+  if (route?.kind !== 'http') throw new Error(`the manifest has no ${auth} route`);
+  return route.path;
 }
 
-/** A function of the manifest with its imported handler. */
-interface LoadedFunction {
-  readonly definition: FunctionDefinition;
-  readonly handler: LoadedHandler;
-  readonly createContext: () => Context;
+function webSocketUrl(httpUrl: string): string {
+  return httpUrl.replace(/^http/, 'ws');
 }
 
-async function loadHandlers(functions: readonly FunctionDefinition[]): Promise<LoadedFunction[]> {
-  return Promise.all(
-    functions.map(async (definition) => ({
-      definition,
-      handler: await loadHandler(definition.entry),
-      createContext: () =>
-        createLambdaContext({
-          functionName: `carebridge-${definition.name}`,
-          region: LOCAL_REGION,
-          accountId: LOCAL_ACCOUNT_ID,
-          timeoutMs: FUNCTION_TIMEOUT_MS[definition.kind],
-          memoryLimitInMB: FUNCTION_MEMORY_MB,
-        }),
-    })),
+/** What the gateway serves: the manifest's HTTP routes and WebSocket API, the dev issuer, the SMS outbox. */
+function gatewayApi(
+  gatewayUrl: string,
+  functions: readonly LoadedFunction[],
+  signingKey: DevSigningKey,
+  outboxRoutes: GatewayApi['localRoutes'],
+  now: () => number,
+  onError: (message: string, error: unknown) => void,
+): GatewayApi {
+  const issuer = `${gatewayUrl}${DEV_ISSUER_PATH}`;
+  const routes: GatewayRoute[] = functionsOfKind(functions, 'http').map(
+    ({ definition, handler, createContext }) => ({
+      method: definition.method,
+      path: definition.path,
+      auth: definition.auth,
+      ...(definition.throttle ? { throttle: definition.throttle } : {}),
+      handler,
+      createContext,
+    }),
   );
-}
-
-/** The gateway routes of the manifest's HTTP functions. */
-function gatewayRoutes(functions: readonly LoadedFunction[]): GatewayRoute[] {
-  return functions.flatMap(({ definition, handler, createContext }) => {
-    if (definition.kind !== 'http') return [];
-    return [
+  return {
+    routes,
+    localRoutes: [
+      { method: 'GET', path: DEV_JWKS_PATH, respond: () => jsonBody(signingKey.jwks) },
       {
-        method: definition.method,
-        path: definition.path,
-        auth: definition.auth,
-        ...(definition.throttle ? { throttle: definition.throttle } : {}),
-        handler: (event: HttpEvent, context: Context) => handler(event, context),
-        createContext,
+        method: 'GET',
+        path: DEV_OPENID_CONFIGURATION_PATH,
+        respond: () => jsonBody(openIdConfiguration(issuer)),
       },
-    ];
-  });
+      ...(outboxRoutes ?? []),
+    ],
+    authorizer: createJwtAuthorizer({ issuer, audience: [DEV_CLIENT_ID] }),
+    webSocket: createWebSocketApi({
+      stage: LOCAL_WEBSOCKET_STAGE,
+      routes: functionsOfKind(functions, 'websocket').map(({ definition, handler, createContext }) => ({
+        routeKey: definition.route,
+        handler,
+        createContext,
+      })),
+      now,
+      onError,
+    }),
+  };
 }
 
 /** One poller per queue consumer of the manifest. */
-function startPollers(
+function startQueuePollers(
   functions: readonly LoadedFunction[],
-  queues: ReadonlyMap<QueueName, LocalQueue>,
+  queues: ReadonlyMap<QueueName, QueueWithDlq>,
   sqs: SQSClient,
   onError: (message: string, error: unknown) => void,
 ): SqsPoller[] {
-  return functions.flatMap(({ definition, handler, createContext }) => {
-    if (definition.kind !== 'queue') return [];
+  return functionsOfKind(functions, 'queue').map(({ definition, handler, createContext }) => {
     const queue = queues.get(definition.queue);
     if (!queue) throw new Error(`queue ${definition.queue} was not created`);
-    return [
-      startSqsPoller({
-        sqs,
-        queueUrl: queue.url,
-        queueArn: queue.arn,
-        region: LOCAL_REGION,
-        batchSize: definition.batchSize,
-        handler: (event, context) => handler(event, context),
-        createContext,
-        onError,
-      }),
-    ];
+    return startSqsPoller({
+      sqs,
+      queueUrl: queue.url,
+      queueArn: queue.arn,
+      region: LOCAL_REGION,
+      batchSize: definition.batchSize,
+      handler,
+      createContext,
+      onError,
+    });
   });
 }
 
-/** A queue with its dead-letter queue. */
-interface LocalQueue {
-  readonly url: string;
-  readonly arn: string;
-  readonly dlqUrl: string;
-}
-
-/** Every queue a function consumes or sends to. */
-function queueNames(functions: readonly FunctionDefinition[]): QueueName[] {
-  const names = new Set<QueueName>();
-  for (const fn of functions) {
-    if (fn.kind === 'queue') names.add(fn.queue);
-    for (const queue of fn.access.sendsTo ?? []) names.add(queue);
-  }
-  return [...names];
-}
-
-/** Creates each queue and its dead-letter queue, with the CDK app's redrive policy. Idempotent. */
-async function createQueues(
-  sqs: SQSClient,
-  names: readonly QueueName[],
-  visibilityTimeoutSeconds: number,
-): Promise<Map<QueueName, LocalQueue>> {
-  const queues = new Map<QueueName, LocalQueue>();
-  for (const name of names) {
-    const dlqUrl = await createQueue(sqs, `${LOCAL_TABLE_NAME}-${name}-dlq`, {
-      MessageRetentionPeriod: String(14 * 24 * 60 * 60),
-    });
-    const url = await createQueue(sqs, `${LOCAL_TABLE_NAME}-${name}`, {
-      VisibilityTimeout: String(visibilityTimeoutSeconds),
-      RedrivePolicy: JSON.stringify({
-        deadLetterTargetArn: await queueArn(sqs, dlqUrl),
-        maxReceiveCount: MAX_RECEIVE_COUNT,
-      }),
-    });
-    queues.set(name, { url, arn: await queueArn(sqs, url), dlqUrl });
-  }
-  return queues;
-}
-
-async function createQueue(
-  sqs: SQSClient,
-  name: string,
-  attributes: Record<string, string>,
-): Promise<string> {
-  const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
-  if (!QueueUrl) throw new Error(`queue ${name} has no URL`);
-  return QueueUrl;
-}
-
-async function queueArn(sqs: SQSClient, queueUrl: string): Promise<string> {
-  const { Attributes } = await sqs.send(
-    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
-  );
-  const arn = Attributes?.QueueArn;
-  if (!arn) throw new Error(`queue ${queueUrl} has no ARN`);
-  return arn;
-}
-
-type LoadedHandler = (event: unknown, context: Context) => Promise<unknown>;
-
-/** Imports a handler file the way Lambda loads it: the module's exported `handler`. */
-async function loadHandler(entry: string): Promise<LoadedHandler> {
-  const module: Record<string, unknown> = await import(pathToFileURL(resolve(REPOSITORY_ROOT, entry)).href);
-  const handler = module.handler;
-  if (!isCallable(handler)) throw new Error(`${entry} does not export a handler function`);
-  return async (event, context) => handler(event, context);
-}
-
-function isCallable(value: unknown): value is (event: unknown, context: Context) => unknown {
-  return typeof value === 'function';
+/** The context of a poller that only hands messages on (SNS subscriptions). */
+function pollerContext() {
+  return createLambdaContext({
+    functionName: 'carebridge-local-sns-subscription',
+    region: LOCAL_REGION,
+    accountId: LOCAL_ACCOUNT_ID,
+    timeoutMs: 30_000,
+    memoryLimitInMB: 128,
+  });
 }
 
 function jsonBody(body: unknown): GatewayResponse {

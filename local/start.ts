@@ -6,10 +6,12 @@ import { type LocalStack, type LocalStackInfo, startLocalStack } from './stack.j
 
 /**
  * `npm start`: the whole backend on this machine, on 127.0.0.1 only. Settings come from the environment:
- * PORT (gateway, default 3000); CAREBRIDGE_DATA_DIR (default .carebridge/data, `:memory:` for none);
- * CAREBRIDGE_DYNAMODB_PORT, CAREBRIDGE_SQS_PORT, CAREBRIDGE_SES_PORT (free ports by default);
- * CAREBRIDGE_SEED=false to skip the demo data; POWERTOOLS_LOG_LEVEL (default WARN);
- * CAREBRIDGE_CLOCK_OFFSET_MS (time warp, read by shared/clock.ts).
+ * PORT (gateway and chat WebSocket, default 3000); CAREBRIDGE_DATA_DIR (default .carebridge/data,
+ * `:memory:` for none); CAREBRIDGE_DYNAMODB_PORT, CAREBRIDGE_SQS_PORT, CAREBRIDGE_SES_PORT,
+ * CAREBRIDGE_SMTP_PORT (free ports by default); CAREBRIDGE_EMAIL_DOMAIN (default
+ * support.carebridge.local); CAREBRIDGE_TWILIO_AUTH_TOKEN (random at each start by default);
+ * CHAT_EMAIL_FALLBACK_DELAY_SECONDS (default 5); CAREBRIDGE_SEED=false to skip the demo data;
+ * POWERTOOLS_LOG_LEVEL (default WARN); CAREBRIDGE_CLOCK_OFFSET_MS (time warp, read by shared/clock.ts).
  */
 
 const REPOSITORY_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -23,6 +25,15 @@ const SettingsSchema = z.object({
   CAREBRIDGE_DYNAMODB_PORT: PortSchema.default(0),
   CAREBRIDGE_SQS_PORT: PortSchema.default(0),
   CAREBRIDGE_SES_PORT: PortSchema.default(0),
+  CAREBRIDGE_SMTP_PORT: PortSchema.default(0),
+  CAREBRIDGE_EMAIL_DOMAIN: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, 'must be a domain name')
+    .default('support.carebridge.local'),
+  CAREBRIDGE_TWILIO_AUTH_TOKEN: z.string().trim().min(16).max(256).optional(),
+  CHAT_EMAIL_FALLBACK_DELAY_SECONDS: z.coerce.number().int().min(0).max(900).default(5),
   CAREBRIDGE_SEED: z.enum(['true', 'false']).default('true'),
   POWERTOOLS_LOG_LEVEL: z.string().trim().min(1).default('WARN'),
   CAREBRIDGE_CLOCK_OFFSET_MS: z.coerce.number().int().optional(),
@@ -38,6 +49,12 @@ async function main(): Promise<void> {
     dynamodbPort: settings.CAREBRIDGE_DYNAMODB_PORT,
     sqsPort: settings.CAREBRIDGE_SQS_PORT,
     sesPort: settings.CAREBRIDGE_SES_PORT,
+    smtpPort: settings.CAREBRIDGE_SMTP_PORT,
+    emailDomain: settings.CAREBRIDGE_EMAIL_DOMAIN,
+    chatFallbackDelaySeconds: settings.CHAT_EMAIL_FALLBACK_DELAY_SECONDS,
+    ...(settings.CAREBRIDGE_TWILIO_AUTH_TOKEN
+      ? { twilioAuthToken: settings.CAREBRIDGE_TWILIO_AUTH_TOKEN }
+      : {}),
     ...(dataDir !== undefined ? { dataDir } : {}),
     seed: settings.CAREBRIDGE_SEED === 'true',
     logLevel: settings.POWERTOOLS_LOG_LEVEL,
@@ -100,7 +117,8 @@ function printBanner(
   run: { dataDir: string | undefined; startedInMs: number; clockOffsetMs: number | undefined },
 ): void {
   const { info, seeded } = stack;
-  const row = (label: string, value: string) => `  ${label.padEnd(12)} ${value}`;
+  const row = (label: string, value: string) => `  ${label.padEnd(13)} ${value}`;
+  const state = relative(process.cwd(), STATE_FILE) || STATE_FILE;
   const lines = [
     '',
     `carebridge local stack is up (${(run.startedInMs / 1000).toFixed(1)} s), on 127.0.0.1 only`,
@@ -110,6 +128,15 @@ function printBanner(
     row('SQS, S3', info.sqs.endpoint),
     ...Object.entries(info.sqs.queues).map(([name, url]) => row(`  ${name}`, url)),
     row('SES', `${info.ses.endpoint}  mailbox ${info.ses.mailboxUrl}`),
+    row('SNS', `${info.sns.endpoint}  topics ${Object.values(info.sns.topics).join(', ')}`),
+    '',
+    'Channels:',
+    row('email in', `SMTP ${info.smtp.host}:${info.smtp.port}, to anyone@${info.smtp.domain}`),
+    row('SMS in', `${info.twilio.webhookUrl} (Twilio-signed; npm run local:sms -- --from +1… --body …)`),
+    row('chat', `POST ${info.chat.sessionsUrl}, then ${info.chat.wsUrl}?token=…`),
+    row('email out', `${info.outbox.sesUrl} (JSON), ${info.ses.mailboxUrl} (web)`),
+    row('SMS out', info.outbox.smsUrl),
+    '',
     row('JWT issuer', `${info.issuer}  client id ${info.clientId}`),
     row('data', run.dataDir ?? 'in memory'),
     ...(run.clockOffsetMs ? [row('time warp', `${run.clockOffsetMs} ms ahead`)] : []),
@@ -123,8 +150,8 @@ function printBanner(
     'Dev tokens (valid 12 h, until the next start):',
     ...Object.entries(info.tokens).map(([role, token]) => row(role, token)),
     '',
-    `Written to ${relative(process.cwd(), STATE_FILE) || STATE_FILE}. Try:`,
-    `  curl -H "Authorization: Bearer $(jq -r .tokens.agent ${relative(process.cwd(), STATE_FILE)})" \\`,
+    `Written to ${state}, with the Twilio auth token. Try:`,
+    `  curl -H "Authorization: Bearer $(jq -r .tokens.agent ${state})" \\`,
     `    "${info.apiUrl}/v1/customers?email=ada@example.com"`,
     '',
     'Ctrl-C stops everything.',

@@ -24,6 +24,7 @@ import {
   type Gateway,
   type GatewayRoute,
   type HttpHandler,
+  type LocalRequest,
   matchRoute,
   parseRouteTemplate,
   startGateway,
@@ -310,7 +311,7 @@ describe('local gateway over HTTP', () => {
   function route(overrides: Partial<GatewayRoute> & Pick<GatewayRoute, 'path'>): GatewayRoute {
     return {
       method: 'GET',
-      auth: 'public',
+      auth: 'honeypot',
       handler: recording,
       createContext: (): Context =>
         createLambdaContext({
@@ -329,21 +330,22 @@ describe('local gateway over HTTP', () => {
     const key = signingKey;
     gateway = await startGateway({
       port: 0,
-      routes,
-      localRoutes: [
-        {
-          method: 'GET',
-          path: DEV_JWKS_PATH,
-          respond: () => ({
-            statusCode: 200,
-            headers: { 'content-type': 'application/json' },
-            cookies: [],
-            body: Buffer.from(JSON.stringify(key.jwks)),
-          }),
-        },
-      ],
-      authorizer: (url) =>
-        createJwtAuthorizer({ issuer: `${url}${DEV_ISSUER_PATH}`, audience: [DEV_CLIENT_ID] }),
+      serve: (url) => ({
+        routes,
+        localRoutes: [
+          {
+            method: 'GET',
+            path: DEV_JWKS_PATH,
+            respond: () => ({
+              statusCode: 200,
+              headers: { 'content-type': 'application/json' },
+              cookies: [],
+              body: Buffer.from(JSON.stringify(key.jwks)),
+            }),
+          },
+        ],
+        authorizer: createJwtAuthorizer({ issuer: `${url}${DEV_ISSUER_PATH}`, audience: [DEV_CLIENT_ID] }),
+      }),
       onError: () => undefined,
       ...(now ? { now } : {}),
     });
@@ -534,5 +536,78 @@ describe('local gateway over HTTP', () => {
     // Assess
     expect(statuses).toEqual([200, 200, 200, 429, 429]);
     expect(received).toHaveLength(3);
+  });
+});
+
+describe('local gateway serving', () => {
+  let gateway: Gateway | undefined;
+
+  afterEach(async () => {
+    await gateway?.stop();
+    gateway = undefined;
+  });
+
+  it('answers 503 until what it serves is ready, then serves it', async () => {
+    // Prepare
+    let ready: (api: { routes: GatewayRoute[] }) => void = () => undefined;
+    let urlDuringLoad = '';
+    const started = startGateway({
+      port: 0,
+      serve: (url) => {
+        urlDuringLoad = url;
+        return new Promise((resolve) => {
+          ready = resolve;
+        });
+      },
+    });
+    while (urlDuringLoad === '') await new Promise((resolve) => setTimeout(resolve, 5));
+
+    // Act
+    const early = await fetch(`${urlDuringLoad}/v1/anything`);
+    ready({ routes: [] });
+    gateway = await started;
+    const later = await fetch(`${gateway.url}/v1/anything`);
+
+    // Assess
+    expect(early.status).toBe(503);
+    expect(gateway.url).toBe(urlDuringLoad);
+    expect(later.status).toBe(404);
+  });
+
+  it('gives a local route the request: path parameters (literals matched decoded), query, headers, body', async () => {
+    // Prepare
+    const seen: LocalRequest[] = [];
+    gateway = await startGateway({
+      port: 0,
+      serve: () => ({
+        routes: [],
+        localRoutes: [
+          {
+            method: 'POST',
+            path: '/stage/@connections/{connectionId}',
+            respond: (request) => {
+              seen.push(request);
+              return { statusCode: 200, headers: {}, cookies: [], body: Buffer.alloc(0) };
+            },
+          },
+        ],
+      }),
+    });
+
+    // Act
+    const response = await fetch(`${gateway.url}/stage/%40connections/L0SM9cOFvHcCIhw%3D?x=1`, {
+      method: 'POST',
+      headers: { 'X-Demo': 'yes' },
+      body: 'frame',
+    });
+
+    // Assess
+    expect(response.status).toBe(200);
+    expect(seen).toHaveLength(1);
+    expect(seen[0]?.pathParameters).toEqual({ connectionId: 'L0SM9cOFvHcCIhw=' });
+    expect(seen[0]?.query.get('x')).toBe('1');
+    expect(seen[0]?.headers['x-demo']).toBe('yes');
+    expect(seen[0]?.body.toString()).toBe('frame');
+    expect(seen[0]?.gatewayUrl).toBe(gateway.url);
   });
 });

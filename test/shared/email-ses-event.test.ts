@@ -71,9 +71,12 @@ describe('SES receipt events', () => {
       recipients: ['support@help.example.com'],
       spamVerdict: { status: 'PASS' },
       virusVerdict: { status: 'PASS' },
-      action: { type: 'Lambda' },
+      action: { type: 'Lambda', invocationType: 'Event' },
+      processingTimeMillis: 1,
     });
-    expect(parseSesLambdaEvent(JSON.parse(JSON.stringify(event)))).toEqual(event);
+    expect(parseSesLambdaEvent(JSON.parse(JSON.stringify(event))).Records[0]?.ses.mail).toEqual(
+      record?.ses.mail,
+    );
   });
 
   it('gives new messages ids of the SES shape and keys them under the prefix', () => {

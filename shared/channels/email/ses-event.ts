@@ -118,10 +118,10 @@ export function sesReceiptEvent(input: SesReceiptEventInput): SesLambdaEvent {
   const subject = first('subject');
   const rfcMessageId = first('message-id');
   const date = first('date');
-  return SesLambdaEventSchema.parse({
+  const event = {
     Records: [
       {
-        eventSource: 'aws:ses',
+        eventSource: 'aws:ses' as const,
         eventVersion: '1.0',
         ses: {
           mail: {
@@ -161,7 +161,11 @@ export function sesReceiptEvent(input: SesReceiptEventInput): SesLambdaEvent {
         },
       },
     ],
-  });
+  };
+  // Validated as the handler will validate it, but returned whole: parsing would strip the fields
+  // SES sends that the handler does not read (processingTimeMillis, the action's function ARN).
+  SesLambdaEventSchema.parse(event);
+  return event;
 }
 
 const MAX_EVENT_HEADERS = 500;
