@@ -4,7 +4,7 @@ import { emailSenderFromEnv } from '../../shared/channels/email/ses-sender-from-
 import { smsSenderFromEnv } from '../../shared/channels/sms/sms-sender-from-env.js';
 import { ConversationPathSchema } from '../../shared/channels/staff-queries.js';
 import { systemClock } from '../../shared/clock.js';
-import { requireEnv } from '../../shared/config/env.js';
+import { optionalEnv, requireEnv } from '../../shared/config/env.js';
 import { sendReply } from '../../shared/outbound/send-reply.js';
 import { ReplyChannelSchema, type Senders } from '../../shared/outbound/sender.js';
 import { createDb } from '../../shared/store/db.js';
@@ -12,11 +12,16 @@ import { callerSubject, httpHandler, json, parseInput, readJsonBody } from '../l
 import { logger } from '../lib/logger.js';
 
 const db = createDb(requireEnv('TABLE_NAME'));
+// A channel the deployment does not send on has no sender: a reply on it is 409 channel_unavailable.
 const senders: Senders = {
-  email: emailSenderFromEnv(db, systemClock, (error) =>
-    logger.warn('email thread reference not recorded', { error }),
-  ),
-  sms: await smsSenderFromEnv(),
+  ...(optionalEnv('SUPPORT_EMAIL_ADDRESS') !== undefined
+    ? {
+        email: emailSenderFromEnv(db, systemClock, (error) =>
+          logger.warn('email thread reference not recorded', { error }),
+        ),
+      }
+    : {}),
+  ...(optionalEnv('SMS_PROVIDER') !== undefined ? { sms: await smsSenderFromEnv() } : {}),
   chat: chatSenderFromEnv(db, systemClock),
 };
 

@@ -95,12 +95,10 @@ describe('a web-form customer who then chats with the same email', () => {
         chat: createChatSender({
           db: table.db,
           connections: new ApiGatewayManagementApiClient({ endpoint: CHAT_TEST_ENV.CHAT_CALLBACK_URL }),
-          scheduleFallback: queueFallbackScheduler(
-            new SQSClient({}),
-            CHAT_TEST_ENV.CHAT_FALLBACK_QUEUE_URL,
-            300,
-          ),
-          fallbackDelaySeconds: 300,
+          emailFallback: {
+            schedule: queueFallbackScheduler(new SQSClient({}), CHAT_TEST_ENV.CHAT_FALLBACK_QUEUE_URL, 300),
+            delaySeconds: 300,
+          },
           clock: systemClock,
         }),
       },

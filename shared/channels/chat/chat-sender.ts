@@ -13,10 +13,12 @@ export interface ChatSenderOptions {
   readonly db: Db;
   /** Management API client of the WebSocket stage (see ./connections-api.ts). */
   readonly connections: ApiGatewayManagementApiClient;
-  /** Schedules the email fallback of a reply nobody was online to receive. */
-  readonly scheduleFallback: FallbackScheduler;
-  /** Delay the scheduler applies, recorded on the interaction so the timeline shows when email follows. */
-  readonly fallbackDelaySeconds: number;
+  /**
+   * The email fallback of a reply nobody was online to receive: the scheduler and the delay it applies
+   * (recorded on the interaction so the timeline shows when email follows). Absent when the deployment
+   * sends no email: offline visitors then get the reply on their next visit only.
+   */
+  readonly emailFallback?: { readonly schedule: FallbackScheduler; readonly delaySeconds: number };
   readonly clock: Clock;
 }
 
@@ -69,19 +71,20 @@ async function sendToVisitor(
   if (failure) throw new DeliveryError('no chat connection took the message', { cause: failure.reason });
 
   const email = live.find((connection) => connection.email)?.email ?? claimedEmail(envelope);
-  if (email === undefined) {
+  const fallback = options.emailFallback;
+  if (email === undefined || fallback === undefined) {
     return {
       providerMessageId: envelope.interactionId,
       status: 'queued',
       providerRefs: { [CHAT_DELIVERY_REF]: 'offline' },
     };
   }
-  await options.scheduleFallback({
+  await fallback.schedule({
     kind: 'chat-email-fallback',
     interactionId: envelope.interactionId,
     email,
   });
-  const dueAt = new Date(Date.parse(now) + options.fallbackDelaySeconds * 1000).toISOString();
+  const dueAt = new Date(Date.parse(now) + fallback.delaySeconds * 1000).toISOString();
   return {
     providerMessageId: envelope.interactionId,
     status: 'queued',

@@ -38,8 +38,10 @@ function sender(db: Db, delaySeconds = 300) {
     connections: new ApiGatewayManagementApiClient({
       endpoint: 'https://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com/prod',
     }),
-    scheduleFallback: queueFallbackScheduler(new SQSClient({}), FALLBACK_QUEUE, delaySeconds),
-    fallbackDelaySeconds: delaySeconds,
+    emailFallback: {
+      schedule: queueFallbackScheduler(new SQSClient({}), FALLBACK_QUEUE, delaySeconds),
+      delaySeconds,
+    },
     clock: fixedClock(NOW),
   });
 }
@@ -170,6 +172,30 @@ describe('chat sender', () => {
     const receipt = await sender(db).send(envelope());
 
     expect(receipt).toMatchObject({ status: 'queued', providerRefs: { chatDelivery: 'offline' } });
+    expect(sqs.calls()).toHaveLength(0);
+  });
+
+  it('keeps the reply queued without a fallback when the deployment sends no email', async () => {
+    const db = testDb(table);
+    await putChatConnection(db, connection('Hhhhhhhhhhhh=', { email: 'ada@example.com' }));
+    api
+      .on(PostToConnectionCommand)
+      .rejects(new GoneException({ message: 'Gone', $metadata: { httpStatusCode: 410 } }));
+    const withoutEmail = createChatSender({
+      db,
+      connections: new ApiGatewayManagementApiClient({
+        endpoint: 'https://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com/prod',
+      }),
+      clock: fixedClock(NOW),
+    });
+
+    const receipt = await withoutEmail.send(envelope());
+
+    expect(receipt).toEqual({
+      providerMessageId: '01M8BX4Q2D3E4F5G6H7J8K9M0N',
+      status: 'queued',
+      providerRefs: { chatDelivery: 'offline' },
+    });
     expect(sqs.calls()).toHaveLength(0);
   });
 
