@@ -3,14 +3,15 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { readAppContext } from '../lib/app-context.js';
 import { CarebridgeStack } from '../lib/carebridge-stack.js';
 
-// The CDK app: `npx cdk synth -c stage=prod -c phoneRegion=DE`. The stack is environment-agnostic
-// (no account or region), so it synthesizes without AWS credentials.
+// The CDK app: `npx cdk synth -c stage=prod -c emailDomain=support.example.com …` (every setting is
+// described in docs/deploying.md). The stack is environment-agnostic (no account or region), so it
+// synthesizes without AWS credentials.
 const app = new App();
-const { stage, phoneRegion } = readAppContext(app);
+const { stage, ...settings } = readAppContext(app);
 
 const stack = new CarebridgeStack(app, `carebridge-${stage}`, {
   stage,
-  phoneRegion,
+  ...settings,
   description: `carebridge customer-care backend (${stage})`,
 });
 Tags.of(stack).add('project', 'carebridge');

@@ -1,10 +1,27 @@
-import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CorsHttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
+import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
-import { ENV, FUNCTIONS, type FunctionDefinition, type QueueName } from '../../functions/manifest.js';
+import {
+  ENV,
+  FUNCTIONS,
+  type FunctionDefinition,
+  type QueueName,
+  type TopicName,
+} from '../../functions/manifest.js';
+import type { EmailSettings, SmsProvider, SmsSettings } from './app-context.js';
+import { ApiGatewayLoggingRole } from './constructs/api-gateway-logging-role.js';
 import { CareFunction } from './constructs/care-function.js';
 import { CareHttpApi } from './constructs/care-http-api.js';
 import { CareQueue } from './constructs/care-queue.js';
+import { CareSecrets } from './constructs/care-secrets.js';
 import { CareTable } from './constructs/care-table.js';
+import type { CareTopic } from './constructs/care-topic.js';
+import { ChatApi } from './constructs/chat-api.js';
+import { EmailSending } from './constructs/email-sending.js';
+import { FailureQueue } from './constructs/failure-queue.js';
+import { InboundMail } from './constructs/inbound-mail.js';
+import { SmsChannel } from './constructs/sms-channel.js';
 import { StaffAuth } from './constructs/staff-auth.js';
 
 export interface CarebridgeStackProps extends StackProps {
@@ -12,18 +29,41 @@ export interface CarebridgeStackProps extends StackProps {
   readonly stage: string;
   /** Default phone region (ISO 3166 alpha-2) for numbers written without a country code. */
   readonly phoneRegion?: string;
+  /**
+   * Inbound domain and From address.
+   * @default - no domain (no identity, no receipt rule) and no From address (no email sending)
+   */
+  readonly email?: EmailSettings;
+  /**
+   * SMS provider and its settings.
+   * @default - Twilio, inbound only (no account SID: no SMS sending), keyword replies off
+   */
+  readonly sms?: SmsSettings;
+  /**
+   * Delay before an offline chat visitor gets an agent's reply by email, 0-900 seconds.
+   * @default - the handler's default (300)
+   */
+  readonly chatFallbackDelaySeconds?: number;
+  /**
+   * Browser origins allowed to call the HTTP API (CORS): the website with the chat and web form.
+   * @default - no CORS
+   */
+  readonly allowedOrigins?: readonly string[];
 }
 
 /**
  * carebridge on AWS: wires the constructs together. One function per entry of functions/manifest.ts,
- * with the table and queue access it declares, HTTP routes for `http` entries and queue consumers
- * for `queue` entries.
+ * with the access it declares (table, queues, secrets, mail bucket, email and SMS sending, chat
+ * connections), and the event source of its kind: an HTTP route, a WebSocket route, a queue, an SNS
+ * topic or the SES receipt rule.
  */
 export class CarebridgeStack extends Stack {
   constructor(scope: Construct, id: string, props: CarebridgeStackProps) {
     super(scope, id, props);
     const retain = props.stage !== 'dev';
     const logRemovalPolicy = retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    const email = props.email ?? {};
+    const sms = props.sms ?? { provider: 'twilio', keywordReplies: false };
     const definitions: readonly FunctionDefinition[] = FUNCTIONS;
 
     const table = new CareTable(this, 'CareTable', { retain });
@@ -32,7 +72,33 @@ export class CarebridgeStack extends Stack {
       jwtIssuer: auth.issuerUrl,
       jwtAudience: [auth.clientId],
       accessLogRemovalPolicy: logRemovalPolicy,
+      cors: props.allowedOrigins
+        ? {
+            allowOrigins: [...props.allowedOrigins],
+            allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST],
+            allowHeaders: ['content-type', 'authorization'],
+            maxAge: Duration.hours(1),
+          }
+        : undefined,
     });
+    const apiGatewayLogging = new ApiGatewayLoggingRole(this, 'ApiGatewayLogging');
+    const chat = new ChatApi(this, 'ChatApi', {
+      accessLogRemovalPolicy: logRemovalPolicy,
+      loggingDependency: apiGatewayLogging.account,
+    });
+    const secrets = new CareSecrets(this, 'Secrets', { retain });
+    const inboundMail = new InboundMail(this, 'InboundMail', { recipientDomain: email.domain, retain });
+    const emailSending = new EmailSending(this, 'EmailSending', {
+      domain: email.domain,
+      fromAddress: email.supportAddress,
+      fromName: email.supportName,
+      retain,
+    });
+    const smsChannel = new SmsChannel(this, 'Sms', { settings: sms, retain });
+    const topics: Readonly<Record<TopicName, CareTopic>> = {
+      'email-feedback': emailSending.feedbackTopic,
+      'sms-inbound': smsChannel.inboundTopic,
+    };
 
     const functions = new Map<string, CareFunction>();
     for (const definition of definitions) {
@@ -41,6 +107,8 @@ export class CarebridgeStack extends Stack {
         new CareFunction(this, `${pascalCase(definition.name)}Function`, {
           entry: definition.entry,
           description: `carebridge ${definition.name}`,
+          timeout: definition.timeoutSeconds ? Duration.seconds(definition.timeoutSeconds) : undefined,
+          memorySize: definition.memoryMb,
           logRemovalPolicy,
           environment: props.phoneRegion ? { [ENV.phoneRegion]: props.phoneRegion } : {},
         }),
@@ -72,17 +140,63 @@ export class CarebridgeStack extends Stack {
       if (!queue) throw new Error(`queue ${name} has senders but no consumer in functions/manifest.ts`);
       return queue;
     };
+    // Failed asynchronous invocations (SNS, SES) wait here for an operator, one queue per function.
+    const catchAsyncFailures = (definition: FunctionDefinition, fn: LambdaFunction): void => {
+      new FailureQueue(this, `${pascalCase(definition.name)}Failures`, {
+        purpose: `${definition.name}: events that failed after Lambda's retries`,
+        encryptionKey: table.encryptionKey,
+      }).catchAsyncFailures(fn);
+    };
+    const bindSms = (definition: FunctionDefinition, fn: LambdaFunction): void => {
+      const inbound = inboundSmsProvider(definition);
+      const sendsThrough: SmsProvider | undefined = inbound
+        ? smsChannel.bindKeywordReplies(fn, inbound)
+          ? inbound
+          : undefined
+        : smsChannel.bindSender(fn);
+      if (sendsThrough === 'twilio' && !definition.access.secrets?.includes('twilio-auth-token')) {
+        throw new Error(
+          `${definition.name} sends SMS through Twilio but does not declare the twilio-auth-token secret in functions/manifest.ts`,
+        );
+      }
+    };
 
     for (const definition of definitions) {
       const fn = functionOf(definition).function;
-      if (definition.access.table) table.bind(fn, definition.access.table);
-      for (const queueName of definition.access.sendsTo ?? []) queueOf(queueName).bindSender(fn);
+      const { access } = definition;
+      if (access.table) table.bind(fn, access.table);
+      for (const queueName of access.sendsTo ?? []) queueOf(queueName).bindSender(fn);
+      for (const secret of access.secrets ?? []) secrets.bind(fn, secret);
+      if (access.inboundMail) inboundMail.bindReader(fn);
+      if (access.sendsEmail) emailSending.bindSender(fn);
+      if (access.sendsSms) bindSms(definition, fn);
+      if (access.chatConnections) chat.bindConnections(fn);
+      if (access.sendsTo?.includes('chat-fallback') && props.chatFallbackDelaySeconds !== undefined) {
+        fn.addEnvironment(ENV.chat.fallbackDelaySeconds, String(props.chatFallbackDelaySeconds));
+      }
       switch (definition.kind) {
         case 'http':
           api.addRoute({ ...definition, handler: fn });
+          // Twilio signs the public URL it calls; the handler checks signatures against this one.
+          if (definition.auth === 'twilio-signature') {
+            fn.addEnvironment(ENV.sms.twilioWebhookUrl, api.routeUrl(definition.path));
+          }
+          // A new chat session tells the browser where to connect.
+          if (definition.auth === 'visitor-session') fn.addEnvironment(ENV.chat.wsUrl, chat.url);
+          break;
+        case 'websocket':
+          chat.addRoute(definition.route, fn);
           break;
         case 'queue':
           queueOf(definition.queue).addConsumer(fn, { batchSize: definition.batchSize });
+          break;
+        case 'topic':
+          topics[definition.topic].subscribe(fn);
+          catchAsyncFailures(definition, fn);
+          break;
+        case 'mail':
+          inboundMail.deliverTo(fn);
+          catchAsyncFailures(definition, fn);
           break;
         default: {
           const unknownKind: never = definition;
@@ -91,12 +205,50 @@ export class CarebridgeStack extends Stack {
       }
     }
 
-    new CfnOutput(this, 'ApiUrl', { value: api.url, description: 'Base URL of the HTTP API' });
-    new CfnOutput(this, 'UserPoolId', { value: auth.userPool.userPoolId, description: 'Staff user pool' });
-    new CfnOutput(this, 'UserPoolClientId', { value: auth.clientId, description: 'Staff app client' });
-    new CfnOutput(this, 'IssuerUrl', { value: auth.issuerUrl, description: 'Issuer of staff JWTs' });
-    new CfnOutput(this, 'TableName', { value: table.table.tableName, description: 'The single table' });
+    const output = (id: string, value: string, description: string) =>
+      new CfnOutput(this, id, { value, description });
+    output('ApiUrl', api.url, 'Base URL of the HTTP API');
+    output('ChatWebSocketUrl', chat.url, 'Live chat WebSocket URL (browsers add ?token=<visitor token>)');
+    const twilioWebhook = definitions.find(
+      (definition) => definition.kind === 'http' && definition.auth === 'twilio-signature',
+    );
+    if (twilioWebhook?.kind === 'http') {
+      output('TwilioWebhookUrl', api.routeUrl(twilioWebhook.path), "Twilio's incoming-message webhook URL");
+    }
+    output('InboundMailBucket', inboundMail.bucket.bucketName, 'Raw inbound mail (SES receipt rule)');
+    if (inboundMail.ruleSet) {
+      output(
+        'ReceiptRuleSetName',
+        inboundMail.ruleSet.receiptRuleSetName,
+        'SES receipt rule set (made active)',
+      );
+    }
+    output('EmailFeedbackTopicArn', emailSending.feedbackTopic.topic.topicArn, 'SES bounces and complaints');
+    output(
+      'SmsInboundTopicArn',
+      smsChannel.inboundTopic.topic.topicArn,
+      'End User Messaging two-way SNS topic',
+    );
+    output(
+      'TwilioAuthTokenSecretArn',
+      secrets.secrets['twilio-auth-token'].secretArn,
+      'Store the Twilio auth token here (put-secret-value)',
+    );
+    output('UserPoolId', auth.userPool.userPoolId, 'Staff user pool');
+    output('UserPoolClientId', auth.clientId, 'Staff app client');
+    output('IssuerUrl', auth.issuerUrl, 'Issuer of staff JWTs');
+    output('TableName', table.table.tableName, 'The single table');
   }
+}
+
+/**
+ * The SMS provider a function receives messages from, whose keyword answers it may send: Twilio's
+ * webhook (a route authenticated by Twilio's signature) or End User Messaging's topic.
+ */
+function inboundSmsProvider(definition: FunctionDefinition): SmsProvider | undefined {
+  if (definition.kind === 'http' && definition.auth === 'twilio-signature') return 'twilio';
+  if (definition.kind === 'topic' && definition.topic === 'sms-inbound') return 'eum';
+  return undefined;
 }
 
 /** `customers-find` → `CustomersFind`, for construct ids. */

@@ -2,11 +2,12 @@ import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CareHttpApi } from '../../infra/lib/constructs/care-http-api.js';
-import { inlineFunction, nagFindings, unbundledApp } from './support.js';
+import { acknowledgements, inlineFunction, nagFindings, unbundledApp } from './support.js';
 
 const ISSUER = 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_example';
 let api: CareHttpApi;
 let template: Template;
+let withCors: Template;
 
 beforeAll(() => {
   const stack = new Stack(unbundledApp(), 'ApiTest');
@@ -15,9 +16,23 @@ beforeAll(() => {
     name: 'webform',
     method: 'POST',
     path: '/v1/channels/webform',
-    auth: 'public',
+    auth: 'honeypot',
     throttle: { rate: 20, burst: 40 },
     handler: inlineFunction(stack, 'Webform'),
+  });
+  api.addRoute({
+    name: 'sms-twilio-webhook',
+    method: 'POST',
+    path: '/v1/channels/sms/twilio',
+    auth: 'twilio-signature',
+    handler: inlineFunction(stack, 'Twilio'),
+  });
+  api.addRoute({
+    name: 'chat-list-messages',
+    method: 'GET',
+    path: '/v1/chat/sessions/{id}/messages',
+    auth: 'visitor-token',
+    handler: inlineFunction(stack, 'ChatMessages'),
   });
   api.addRoute({
     name: 'customers-get',
@@ -27,6 +42,14 @@ beforeAll(() => {
     handler: inlineFunction(stack, 'CustomersGet'),
   });
   template = Template.fromStack(stack);
+
+  const corsStack = new Stack(unbundledApp(), 'CorsApiTest');
+  new CareHttpApi(corsStack, 'HttpApi', {
+    jwtIssuer: ISSUER,
+    jwtAudience: ['staff-client'],
+    cors: { allowOrigins: ['https://www.example.com'], allowHeaders: ['content-type', 'authorization'] },
+  });
+  withCors = Template.fromStack(corsStack);
 });
 
 describe('CareHttpApi', () => {
@@ -89,9 +112,39 @@ describe('CareHttpApi', () => {
       ProtocolType: 'HTTP',
       CorsConfiguration: Match.absent(),
     });
+    withCors.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+      CorsConfiguration: {
+        AllowOrigins: ['https://www.example.com'],
+        AllowHeaders: ['content-type', 'authorization'],
+      },
+    });
   });
 
-  it('leaves no AwsSolutions finding: only the public route is acknowledged as such', () => {
+  it('gives the public URL of a route path, as a provider signs it', () => {
+    expect(Stack.of(api).resolve(api.routeUrl('/v1/channels/sms/twilio'))).toEqual({
+      'Fn::Join': [
+        '',
+        [{ 'Fn::GetAtt': [expect.stringMatching(/^HttpApi/), 'ApiEndpoint'] }, '/v1/channels/sms/twilio'],
+      ],
+    });
+    expect(() => api.routeUrl('v1/x')).toThrow(/must start with \//);
+  });
+
+  it('leaves no AwsSolutions finding: each public route is acknowledged with how its handler authenticates', () => {
     expect(nagFindings(api)).toEqual([]);
+    const reasons = Object.fromEntries(
+      acknowledgements(api)
+        .filter((entry) => entry.id === 'AwsSolutions-APIG4')
+        .map((entry) => [entry.path.split('/').at(-1), entry.reason]),
+    );
+
+    expect(Object.keys(reasons).sort()).toEqual([
+      'chat-list-messagesRoute',
+      'sms-twilio-webhookRoute',
+      'webformRoute',
+    ]);
+    expect(reasons.webformRoute).toMatch(/honeypot/);
+    expect(reasons['sms-twilio-webhookRoute']).toMatch(/X-Twilio-Signature/);
+    expect(reasons['chat-list-messagesRoute']).toMatch(/visitor token/);
   });
 });

@@ -15,7 +15,7 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import type { HttpFunction } from '../../../functions/manifest.js';
+import type { HttpFunction, RouteAuth } from '../../../functions/manifest.js';
 
 /** Requests per second and burst. */
 export interface Throttle {
@@ -53,6 +53,21 @@ export interface CareRouteOptions
   extends Pick<HttpFunction, 'name' | 'method' | 'path' | 'auth' | 'throttle'> {
   readonly handler: IFunction;
 }
+
+/**
+ * How the handler authenticates the caller of a public route (every auth but `staff`), the reason its
+ * route has no API Gateway authorizer.
+ */
+const PUBLIC_ROUTE_AUTHENTICATION: Readonly<Record<Exclude<RouteAuth, 'staff'>, string>> = {
+  honeypot:
+    'anyone may submit the web form, so there is no caller to authenticate: the body is capped and strictly validated, a hidden honeypot field makes bots get a decoy answer with nothing stored, a retried submission is recorded once, and the route is throttled.',
+  'twilio-signature':
+    "called by Twilio: before parsing anything the handler verifies X-Twilio-Signature (HMAC-SHA1 over the configured public URL and the form parameters, keyed with the account's auth token from Secrets Manager) and answers 403 without it; the route is throttled.",
+  'visitor-token':
+    "called by a chat visitor's browser: the handler requires Authorization: Bearer <visitor token> (HS256 with the key in Secrets Manager, audience carebridge-chat, 24 h) issued for that very session id and answers 401 otherwise; the route is throttled.",
+  'visitor-session':
+    'any website visitor may start a chat session: the handler stores nothing and only signs a visitor token for a new random visitor id (body capped at 4 KB, strictly validated); the route is throttled.',
+};
 
 /**
  * Every field is a context variable API Gateway fills in; request and response bodies are never
@@ -124,9 +139,9 @@ export class CareHttpApi extends Construct {
   }
 
   /**
-   * Adds a route to `handler`: a staff route requires a JWT of the staff pool, a public route takes
-   * anyone (the handler authenticates the caller itself or guards against abuse). A throttle applies
-   * to this route only.
+   * Adds a route to `handler`: a staff route requires a JWT of the staff pool; any other route has
+   * no authorizer and the handler authenticates its caller as its `auth` says (provider signature,
+   * visitor token) or guards itself (honeypot, throttle). A throttle applies to this route only.
    */
   addRoute(options: CareRouteOptions): HttpRoute {
     const routeKey = HttpRouteKey.with(options.path, HttpMethod[options.method]);
@@ -136,10 +151,10 @@ export class CareHttpApi extends Construct {
       integration: new HttpLambdaIntegration(`${options.name}Integration`, options.handler),
       authorizer: options.auth === 'staff' ? this.staffAuthorizer : undefined,
     });
-    if (options.auth === 'public') {
+    if (options.auth !== 'staff') {
       Validations.of(route).acknowledge({
         id: 'AwsSolutions-APIG4',
-        reason: `${routeKey.key} is public by design (functions/manifest.ts auth: 'public'): its callers are customers or providers without staff accounts; the handler authenticates them (provider signature) or guards itself (honeypot, body cap), and the route is throttled.`,
+        reason: `${routeKey.key} has no API Gateway authorizer (auth '${options.auth}' in functions/manifest.ts): ${PUBLIC_ROUTE_AUTHENTICATION[options.auth]}`,
       });
     }
     if (options.throttle) {
@@ -151,5 +166,14 @@ export class CareHttpApi extends Construct {
       this.stage.node.addDependency(route);
     }
     return route;
+  }
+
+  /**
+   * The public URL of a route path (`/v1/…`) on the `$default` stage, exactly as a caller sees it:
+   * what a provider signs its requests with.
+   */
+  routeUrl(path: string): string {
+    if (!path.startsWith('/')) throw new Error(`route path ${path} must start with /`);
+    return `${this.api.apiEndpoint}${path}`;
   }
 }
