@@ -3,7 +3,8 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import * as z from 'zod';
-import { ENV, FUNCTIONS, type FunctionAccess } from '../functions/manifest.js';
+import { FUNCTIONS, type FunctionAccess, type QueueName } from '../functions/manifest.js';
+import { handlerEnvironment, type LocalWorld } from '../local/handler-environment.js';
 import type { FunctionBundle } from './bundles.js';
 import { median, round } from './stats.js';
 
@@ -76,21 +77,48 @@ async function importTime(probe: string, file: string, env: NodeJS.ProcessEnv): 
 }
 
 /**
- * The environment the deployed function gets, so its module-scope code runs as in Lambda: the
- * resources the manifest grants it, region, credentials and the Lambda runtime's own variables.
+ * The environment the function gets, so its module-scope code runs as in Lambda: every setting the
+ * local stack gives the handlers (local/handler-environment.ts, the same names the CDK app sets), with
+ * endpoints that nothing listens on (no request happens at init) and the Lambda runtime's variables.
+ * Secrets are passed as values: reading Secrets Manager at a deployed cold start is a network call
+ * this measure leaves out.
  */
 function functionEnv(name: string): NodeJS.ProcessEnv {
-  const definition = FUNCTIONS.find((candidate) => candidate.name === name);
-  const access: FunctionAccess = definition?.access ?? {};
-  const env: NodeJS.ProcessEnv = {
+  const world: LocalWorld = {
+    region: 'us-east-1',
+    logLevel: 'WARN',
+    tableName: 'carebridge-bench',
+    endpoints: {
+      dynamodb: UNUSED_ENDPOINT,
+      sqs: UNUSED_ENDPOINT,
+      s3: UNUSED_ENDPOINT,
+      sns: UNUSED_ENDPOINT,
+      ses: UNUSED_ENDPOINT,
+      eum: UNUSED_ENDPOINT,
+    },
+    queueUrls: new Map(
+      QUEUES.map((queue) => [queue, `${UNUSED_ENDPOINT}/000000000000/carebridge-bench-${queue}`]),
+    ),
+    inboundMail: { bucket: 'carebridge-bench-mail', prefix: 'inbound/' },
+    supportEmail: { address: 'support@bench.example.com', name: 'Support' },
+    twilio: {
+      accountSid: `AC${'0'.repeat(32)}`,
+      authToken: 'bench-auth-token',
+      number: '+14155550000',
+      webhookUrl: 'https://api.bench.example.com/v1/channels/sms/twilio',
+      apiBaseUrl: UNUSED_ENDPOINT,
+    },
+    chat: {
+      tokenSecret: 'bench-chat-token-secret-of-32-bytes-at-least',
+      callbackUrl: `${UNUSED_ENDPOINT}/v1`,
+      wsUrl: 'wss://chat.bench.example.com/v1',
+      fallbackDelaySeconds: 300,
+    },
+  };
+  return {
     PATH: process.env.PATH,
-    AWS_REGION: 'us-east-1',
-    AWS_DEFAULT_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'ASIABENCHEXAMPLE',
-    AWS_SECRET_ACCESS_KEY: 'bench',
+    ...handlerEnvironment(world),
     AWS_SESSION_TOKEN: 'bench',
-    AWS_ENDPOINT_URL_DYNAMODB: UNUSED_ENDPOINT,
-    AWS_ENDPOINT_URL_SQS: UNUSED_ENDPOINT,
     AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
     AWS_LAMBDA_FUNCTION_NAME: `carebridge-prod-${name}`,
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '256',
@@ -98,9 +126,13 @@ function functionEnv(name: string): NodeJS.ProcessEnv {
     AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
     NODE_ENV: 'production',
   };
-  if (access.table) env[ENV.table] = 'carebridge-bench';
-  for (const queue of access.sendsTo ?? []) {
-    env[ENV.queueUrl(queue)] = `${UNUSED_ENDPOINT}/000000000000/carebridge-bench-${queue}`;
-  }
-  return env;
 }
+
+const QUEUES: readonly QueueName[] = [
+  ...new Set(
+    FUNCTIONS.flatMap((definition): readonly QueueName[] => {
+      const access: FunctionAccess = definition.access;
+      return access.sendsTo ?? [];
+    }),
+  ),
+];
