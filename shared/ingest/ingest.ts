@@ -144,18 +144,7 @@ async function recordForNewCustomer(context: AttemptContext): Promise<AttemptRes
     updatedAt: now,
   };
   const interaction = buildInteraction(context, customerId, conversation.conversationId, now);
-  const identityPuts = identities.map((identity) => ({
-    Put: {
-      TableName: db.tableName,
-      Item: identityItem({
-        ...identity,
-        customerId,
-        ...(pointTo ? { conversationId: pointTo } : {}),
-        createdAt: now,
-      }),
-      ConditionExpression: 'attribute_not_exists(pk)',
-    },
-  }));
+  const identityPuts = identities.map((identity) => newIdentityPut(db, identity, customerId, pointTo, now));
   return writeTransaction(context, interaction, [
     {
       Put: {
@@ -237,18 +226,7 @@ async function recordForKnownCustomer(
       },
     },
     ...(opened ? [{ Put: { TableName: db.tableName, Item: conversationItem(opened) } }] : []),
-    ...unknown.map((identity) => ({
-      Put: {
-        TableName: db.tableName,
-        Item: identityItem({
-          ...identity,
-          customerId,
-          ...(pointTo ? { conversationId: pointTo } : {}),
-          createdAt: now,
-        }),
-        ConditionExpression: 'attribute_not_exists(pk)',
-      },
-    })),
+    ...unknown.map((identity) => newIdentityPut(db, identity, customerId, pointTo, now)),
     ...toRepoint.map((identity) => ({
       Update: {
         TableName: db.tableName,
@@ -437,5 +415,30 @@ function openConversation(context: AttemptContext, customerId: string, now: stri
     ...serviceLevelDueTimes(tier, priority, message.receivedAt),
     lastInboundAt: message.receivedAt,
     updatedAt: now,
+  };
+}
+
+/**
+ * Writes an identity that nobody owns yet. The condition is what makes identities unique: of two
+ * simultaneous first messages from one address, one transaction is cancelled here.
+ */
+function newIdentityPut(
+  db: Db,
+  identity: IdentityRef,
+  customerId: string,
+  conversationId: string | undefined,
+  now: string,
+) {
+  return {
+    Put: {
+      TableName: db.tableName,
+      Item: identityItem({
+        ...identity,
+        customerId,
+        ...(conversationId ? { conversationId } : {}),
+        createdAt: now,
+      }),
+      ConditionExpression: 'attribute_not_exists(pk)',
+    },
   };
 }

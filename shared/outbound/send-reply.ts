@@ -7,6 +7,7 @@ import type { Db } from '../store/db.js';
 import { getIdentities } from '../store/identities.js';
 import { latestInbound, putOutboundInteraction, recordDelivery } from '../store/interactions.js';
 import { assertDeliverable, replyAddress, replyChannel } from './choose-recipient.js';
+import { outboundInteraction } from './outbound-interaction.js';
 import type { ReplyChannel, Senders } from './sender.js';
 
 export interface ReplyRequest {
@@ -45,23 +46,19 @@ export async function sendReply(
 
   const now = clock.now();
   const interactionId = clock.newId();
-  const interaction: Interaction = {
-    interactionId,
-    customerId: customer.customerId,
-    conversationId: conversation.conversationId,
-    direction: 'outbound',
-    channel,
-    identities: [to],
-    ...(conversation.subject ? { subject: conversation.subject } : {}),
-    body: request.body,
-    attachments: [],
-    providerMessageId: interactionId,
-    providerRefs: {},
-    occurredAt: now,
-    recordedAt: now,
-    deliveryStatus: 'queued',
-    authorId: request.authorId,
-  };
+  const interaction = outboundInteraction(
+    {
+      interactionId,
+      customerId: customer.customerId,
+      conversationId: conversation.conversationId,
+      channel,
+      to,
+      subject: conversation.subject,
+      body: request.body,
+      authorId: request.authorId,
+    },
+    now,
+  );
   await putOutboundInteraction(db, interaction);
 
   let receipt: Awaited<ReturnType<typeof sender.send>>;

@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import type { StaffRole } from '../../functions/lib/http.js';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
+import { eventually } from '../support/eventually.js';
+import { localApi } from '../support/local-api.js';
 import { twilioSignature } from '../support/twilio.js';
 import { connect, opened, type TestSocket } from '../support/websocket.js';
 
@@ -40,38 +42,7 @@ afterAll(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
-interface Reply {
-  readonly status: number;
-  readonly body: unknown;
-}
-
-async function call(
-  path: string,
-  init: { role?: StaffRole; method?: string; body?: unknown } = {},
-): Promise<Reply> {
-  const headers: Record<string, string> = {};
-  if (init.role) headers.authorization = `Bearer ${stack.info.tokens[init.role]}`;
-  if (init.body !== undefined) headers['content-type'] = 'application/json';
-  const response = await fetch(`${stack.info.apiUrl}${path}`, {
-    method: init.method ?? 'GET',
-    headers,
-    ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
-  });
-  const text = await response.text();
-  const isJson = response.headers.get('content-type')?.startsWith('application/json') ?? false;
-  return { status: response.status, body: isJson && text !== '' ? JSON.parse(text) : text };
-}
-
-/** Polls `probe` until it yields a value; fails after 10 s. */
-async function eventually<T>(probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('condition not met within 10 s');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+const call = localApi(() => stack);
 
 /** POSTs a Twilio incoming-message webhook, signed with `authToken` unless it is undefined. */
 function postTwilioWebhook(params: [string, string][], authToken: string | undefined): Promise<Response> {

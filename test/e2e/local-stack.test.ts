@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import * as z from 'zod';
 import type { StaffRole } from '../../functions/lib/http.js';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
+import { eventually } from '../support/eventually.js';
+import { type ApiReply, localApi } from '../support/local-api.js';
 
 /**
  * The whole local stack on free ports, driven over HTTP like a client would: web form in, staff API
@@ -25,40 +27,10 @@ afterAll(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
-interface Reply {
-  readonly status: number;
-  readonly body: unknown;
-}
+const call = localApi(() => stack);
 
-async function call(
-  path: string,
-  init: { role?: StaffRole; method?: string; body?: unknown } = {},
-): Promise<Reply> {
-  const headers: Record<string, string> = {};
-  if (init.role) headers.authorization = `Bearer ${stack.info.tokens[init.role]}`;
-  if (init.body !== undefined) headers['content-type'] = 'application/json';
-  const response = await fetch(`${stack.info.apiUrl}${path}`, {
-    method: init.method ?? 'GET',
-    headers,
-    ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text === '' ? undefined : JSON.parse(text) };
-}
-
-function submitWebForm(submission: Record<string, unknown>): Promise<Reply> {
+function submitWebForm(submission: Record<string, unknown>): Promise<ApiReply> {
   return call('/v1/channels/webform', { method: 'POST', body: submission });
-}
-
-/** Polls `probe` until it yields a value; fails after 10 s. */
-async function eventually<T>(probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('condition not met within 10 s');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 const IdsSchema = z.strictObject({

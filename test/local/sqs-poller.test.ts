@@ -18,6 +18,7 @@ import {
   startSqsPoller,
   toSqsEvent,
 } from '../../local/sqs-poller.js';
+import { eventually } from '../support/eventually.js';
 
 const QUEUE_ARN = 'arn:aws:sqs:us-east-1:000000000000:carebridge-local-routing';
 
@@ -267,17 +268,6 @@ describe('SQS poller on fauxqs', () => {
     expect(outcome).toBe('stopped');
   });
 });
-
-/** Polls `probe` until it yields a value; fails after 10 s. */
-async function eventually<T>(probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('condition not met within 10 s');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 function required<T>(value: T | undefined): T {
   if (value === undefined) throw new Error('missing value');

@@ -3,6 +3,7 @@ import * as z from 'zod/mini';
 import type { Clock } from '../../clock.js';
 import { DeliveryError, NotDeliverableError } from '../../errors.js';
 import { assertDeliverable } from '../../outbound/choose-recipient.js';
+import { outboundInteraction } from '../../outbound/outbound-interaction.js';
 import type { ChannelSender } from '../../outbound/sender.js';
 import { type IdentityRef, IdSchema, type Interaction, MAX_BODY_CHARS } from '../../schemas/index.js';
 import { getCustomer } from '../../store/customers.js';
@@ -156,23 +157,20 @@ async function recordEmailInteraction(
   clock: Clock,
 ): Promise<Interaction> {
   const now = clock.now();
-  const interaction: Interaction = {
-    interactionId,
-    customerId: chat.customerId,
-    conversationId: chat.conversationId,
-    direction: 'outbound',
-    channel: 'email',
-    identities: [to],
-    subject: chat.subject ?? DEFAULT_SUBJECT,
-    body: chat.body.length + FOOTER.length <= MAX_BODY_CHARS ? `${chat.body}${FOOTER}` : chat.body,
-    attachments: [],
-    providerMessageId: interactionId,
-    providerRefs: { [FALLBACK_FOR_REF]: chat.interactionId },
-    occurredAt: now,
-    recordedAt: now,
-    deliveryStatus: 'queued',
-    ...(chat.authorId ? { authorId: chat.authorId } : {}),
-  };
+  const interaction = outboundInteraction(
+    {
+      interactionId,
+      customerId: chat.customerId,
+      conversationId: chat.conversationId,
+      channel: 'email',
+      to,
+      subject: chat.subject ?? DEFAULT_SUBJECT,
+      body: chat.body.length + FOOTER.length <= MAX_BODY_CHARS ? `${chat.body}${FOOTER}` : chat.body,
+      authorId: chat.authorId,
+      providerRefs: { [FALLBACK_FOR_REF]: chat.interactionId },
+    },
+    now,
+  );
   try {
     await putOutboundInteraction(db, interaction);
     return interaction;

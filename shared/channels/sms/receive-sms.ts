@@ -1,6 +1,7 @@
 import type { Clock } from '../../clock.js';
 import { DeliveryError } from '../../errors.js';
 import { type IngestResult, ingestInbound } from '../../ingest/ingest.js';
+import { outboundInteraction } from '../../outbound/outbound-interaction.js';
 import type { ChannelSender } from '../../outbound/sender.js';
 import type { InboundMessage, Interaction } from '../../schemas/index.js';
 import { setConsent } from '../../store/consent.js';
@@ -113,22 +114,18 @@ async function answerKeyword(
 
   const now = clock.now();
   const interactionId = clock.newId();
-  const answer: Interaction = {
-    interactionId,
-    customerId: ingest.customerId,
-    conversationId: ingest.conversationId,
-    direction: 'outbound',
-    channel: 'sms',
-    identities: [to],
-    body: text,
-    attachments: [],
-    providerMessageId: interactionId,
-    providerRefs: {},
-    occurredAt: now,
-    recordedAt: now,
-    deliveryStatus: 'queued',
-    authorId: KEYWORD_REPLY_AUTHOR,
-  };
+  const answer = outboundInteraction(
+    {
+      interactionId,
+      customerId: ingest.customerId,
+      conversationId: ingest.conversationId,
+      channel: 'sms',
+      to,
+      body: text,
+      authorId: KEYWORD_REPLY_AUTHOR,
+    },
+    now,
+  );
   await putOutboundInteraction(db, answer);
   try {
     const receipt = await replies.sender.send({

@@ -1,0 +1,29 @@
+import type { StaffRole } from '../../functions/lib/http.js';
+import type { LocalStack } from '../../local/stack.js';
+
+/** An HTTP answer of the local gateway; JSON bodies parsed, others as text. */
+export interface ApiReply {
+  readonly status: number;
+  readonly body: unknown;
+}
+
+/** A client of a running local stack's API: `call(path, {role, method, body})` with the dev tokens. */
+export function localApi(stack: () => LocalStack) {
+  return async function call(
+    path: string,
+    init: { role?: StaffRole; method?: string; body?: unknown } = {},
+  ): Promise<ApiReply> {
+    const { info } = stack();
+    const headers: Record<string, string> = {};
+    if (init.role) headers.authorization = `Bearer ${info.tokens[init.role]}`;
+    if (init.body !== undefined) headers['content-type'] = 'application/json';
+    const response = await fetch(`${info.apiUrl}${path}`, {
+      method: init.method ?? 'GET',
+      headers,
+      ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
+    });
+    const text = await response.text();
+    const isJson = response.headers.get('content-type')?.startsWith('application/json') ?? false;
+    return { status: response.status, body: isJson && text !== '' ? JSON.parse(text) : text };
+  };
+}
