@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { createTransport } from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod';
-import type { StaffRole } from '../../functions/lib/http.js';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
 import { eventually } from '../support/eventually.js';
 import { localApi } from '../support/local-api.js';

@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import * as z from 'zod';
-import type { StaffRole } from '../../functions/lib/http.js';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
 import { eventually } from '../support/eventually.js';
 import { type ApiReply, localApi } from '../support/local-api.js';
