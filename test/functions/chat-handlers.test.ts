@@ -12,8 +12,6 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { HttpEvent, HttpResult } from '../../functions/lib/http.js';
 import type { WebSocketEvent, WebSocketResult } from '../../functions/lib/websocket.js';
-import { createChatSender } from '../../shared/channels/chat/chat-sender.js';
-import { queueFallbackScheduler } from '../../shared/channels/chat/email-fallback.js';
 import { issueVisitorToken, verifyVisitorToken } from '../../shared/channels/chat/visitor-token.js';
 import { systemClock } from '../../shared/clock.js';
 import { sendReply } from '../../shared/outbound/send-reply.js';
@@ -22,7 +20,7 @@ import { getChatConnection } from '../../shared/store/chat-connections.js';
 import { findCustomerByIdentity } from '../../shared/store/customers.js';
 import { chatConnectionKey } from '../../shared/store/keys.js';
 import { getTimeline } from '../../shared/store/timeline.js';
-import { CHAT_TEST_ENV, fixedClock, testTokenKey } from '../support/chat.js';
+import { CHAT_TEST_ENV, fixedClock, testChatSender, testTokenKey } from '../support/chat.js';
 import { loadEvent } from '../support/events.js';
 import { useHandlerTable } from '../support/handler-table.js';
 import { lambdaContext, setHandlerEnv } from '../support/lambda.js';
@@ -475,15 +473,7 @@ describe('an agent reply to a visitor who left', () => {
     const reply = await sendReply(
       table.db,
       {
-        chat: createChatSender({
-          db: table.db,
-          connections: new ApiGatewayManagementApiClient({ endpoint: CHAT_TEST_ENV.CHAT_CALLBACK_URL }),
-          emailFallback: {
-            schedule: queueFallbackScheduler(new SQSClient({}), CHAT_TEST_ENV.CHAT_FALLBACK_QUEUE_URL, 300),
-            delaySeconds: 300,
-          },
-          clock: systemClock,
-        }),
+        chat: testChatSender(table.db, systemClock),
       },
       { conversationId, body: 'We called, nobody answered.', authorId: 'agent-7' },
       systemClock,
