@@ -21,8 +21,9 @@ const receiver: EmailReceiver = {
 
 /**
  * SES receipt rule, Lambda action (invocation type Event), after the S3 action stored the raw message.
- * Throws on a malformed event, a missing object or an unparseable message: Lambda retries the event
- * and then hands it to the function's on-failure destination.
+ * Throws on a malformed event or a missing object: Lambda retries the event and then hands it to the
+ * function's on-failure destination. A message the parser refuses is quarantined, not thrown: a retry
+ * would refuse it again.
  */
 export const handler = middy<unknown, void>()
   .use(injectLambdaContext(logger))

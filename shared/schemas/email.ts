@@ -16,8 +16,19 @@ export const EmailThreadRefSchema = z.strictObject({
 });
 export type EmailThreadRef = z.infer<typeof EmailThreadRefSchema>;
 
-/** Why a message was held back instead of recorded. */
-export const QuarantineReasonSchema = z.enum(['spam', 'virus', 'dmarc', 'no-sender']);
+/**
+ * Why a message was held back instead of recorded: SES's verdicts (`spam`, `virus`, `dmarc`), no usable
+ * sender address (`no-sender`), From naming several authors without a Sender to say which one sent it
+ * (`ambiguous-sender`), or a message the MIME parser refuses, e.g. nested past its limits (`unparseable`).
+ */
+export const QuarantineReasonSchema = z.enum([
+  'spam',
+  'virus',
+  'dmarc',
+  'no-sender',
+  'ambiguous-sender',
+  'unparseable',
+]);
 export type QuarantineReason = z.infer<typeof QuarantineReasonSchema>;
 
 /**

@@ -10,7 +10,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RawEmailMissingError } from '../../shared/channels/email/errors.js';
 import { ValidationError } from '../../shared/errors.js';
-import { mime, s3Body } from '../support/email.js';
+import { mime, nestedMime, s3Body } from '../support/email.js';
 import { loadEvent, loadRaw } from '../support/events.js';
 import { lambdaContext, setHandlerEnv } from '../support/lambda.js';
 
@@ -129,6 +129,22 @@ describe('SES receipt handler (functions/email/inbound.ts)', () => {
       expiresAt: expect.any(Number),
     });
     expect(put?.ConditionExpression).toBe('attribute_not_exists(pk)');
+  });
+
+  it('quarantines MIME the parser refuses instead of throwing, so the event is not retried', async () => {
+    // Prepare
+    dynamo.on(PutCommand).resolves({});
+    storedRaw(nestedMime(60, 'From: Amazon Web Services <aws@amazon.com>'));
+
+    // Act
+    await handler(sesEvent(), lambdaContext('email-inbound'));
+
+    // Assess
+    expect(sqs.calls()).toHaveLength(0);
+    expect(dynamo.commandCalls(PutCommand)[0]?.args[0].input.Item).toMatchObject({
+      pk: `QUARANTINE#email#${MESSAGE_ID}`,
+      reasons: ['unparseable'],
+    });
   });
 
   it('records an auto-reply without handing it to routing', async () => {

@@ -6,9 +6,11 @@ import {
   quotedPrintable,
   type TextEmail,
 } from '../../shared/channels/email/mime-builder.js';
-import { replySubject } from '../../shared/channels/email/ses-sender.js';
+import { emailSubject, replySubject } from '../../shared/channels/email/ses-sender.js';
 import { emailSenderFromEnv } from '../../shared/channels/email/ses-sender-from-env.js';
 import { systemClock } from '../../shared/clock.js';
+import type { OutboundEnvelope } from '../../shared/outbound/sender.js';
+import type { Interaction } from '../../shared/schemas/index.js';
 import { createDb } from '../../shared/store/db.js';
 
 function textEmail(changes: Partial<TextEmail> = {}): TextEmail {
@@ -143,6 +145,58 @@ describe('replySubject', () => {
   it('has a subject when there is none to answer', () => {
     expect(replySubject(undefined, true)).toBe('Re: your message');
     expect(replySubject('  ', false)).toBe('Our reply to your message');
+    expect(replySubject('\r\n\u202e\u0000', false)).toBe('Our reply to your message');
+  });
+
+  it('is one line: line breaks become spaces, other controls and bidirectional overrides go', () => {
+    expect(replySubject('Billing\r\nBcc: victim@example.com', true)).toBe(
+      'Re: Billing Bcc: victim@example.com',
+    );
+    expect(replySubject('\u202eRe:\u0007 Order\t4711\u001b', true)).toBe('Re: Order 4711');
+  });
+
+  it('stays within the 500 characters an interaction records', () => {
+    const subject = replySubject('x'.repeat(600), true);
+
+    expect(subject).toBe(`Re: ${'x'.repeat(496)}`);
+  });
+});
+
+describe('emailSubject', () => {
+  const envelope: OutboundEnvelope = {
+    interactionId: '01JDQ3V9XK4T2B7Y8Z0M5N6P7S',
+    conversationId: '01JDQ3V9XK4T2B7Y8Z0M5N6P7T',
+    customerId: '01JDQ3V9XK4T2B7Y8Z0M5N6P7V',
+    channel: 'email',
+    to: { kind: 'email', value: 'ada@example.com' },
+    subject: 'Conversation subject',
+    body: 'Hello',
+  };
+  const answered = (channel: Interaction['channel'], subject: string): Interaction => ({
+    interactionId: '01JDQ3V9XK4T2B7Y8Z0M5N6P7W',
+    customerId: envelope.customerId,
+    conversationId: envelope.conversationId,
+    direction: 'inbound',
+    channel,
+    identities: [{ kind: 'email', value: 'ada@example.com', trust: 'verified' }],
+    subject,
+    body: 'Question',
+    attachments: [],
+    providerMessageId: 'ses-1',
+    providerRefs: {},
+    occurredAt: '2026-11-26T12:00:00.000Z',
+    recordedAt: '2026-11-26T12:00:00.000Z',
+  });
+
+  it('answers the subject of the email answered', () => {
+    expect(emailSubject({ ...envelope, inResponseTo: answered('email', 'Billing') })).toBe('Re: Billing');
+  });
+
+  it('answers the envelope’s (the conversation’s) subject when no email is answered', () => {
+    expect(emailSubject(envelope)).toBe('Re: Conversation subject');
+    expect(emailSubject({ ...envelope, inResponseTo: answered('webform', 'Form subject') })).toBe(
+      'Re: Conversation subject',
+    );
   });
 });
 

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { EmailParseError } from '../../shared/channels/email/errors.js';
-import { parseEmail } from '../../shared/channels/email/parse-email.js';
+import { EmailHeadersTooLargeError, EmailParseError } from '../../shared/channels/email/errors.js';
+import { MAX_HEADER_BYTES, parseEmail } from '../../shared/channels/email/parse-email.js';
 import { emailToInbound, TRUNCATION_MARKER } from '../../shared/channels/email/to-inbound.js';
 import { MAX_BODY_CHARS } from '../../shared/schemas/index.js';
-import { inboundFromMime, mime, receivedEnvelope } from '../support/email.js';
+import { foldedHeader, inboundFromMime, mime, nestedMime, receivedEnvelope } from '../support/email.js';
+import { loadRaw } from '../support/events.js';
 
 describe('email to canonical message', () => {
   it('maps a plain reply: sender, name, subject, threading headers, raw location', async () => {
@@ -13,7 +14,7 @@ describe('email to canonical message', () => {
       channel: 'email',
       providerMessageId: receivedEnvelope().sesMessageId,
       receivedAt: '2026-11-26T12:00:00.000Z',
-      identities: [{ kind: 'email', value: 'ada@example.com' }],
+      identities: [{ kind: 'email', value: 'ada@example.com', trust: 'claimed' }],
       name: 'Ada Lovelace',
       subject: 'Re: Billing',
       body: 'Thanks, that fixed it.',
@@ -33,7 +34,7 @@ describe('email to canonical message', () => {
   it('reads the MIME torture test: nested multiparts and messages, every attachment as metadata', async () => {
     const { message } = await inboundFromMime('mimetorture.eml');
 
-    expect(message.identities).toEqual([{ kind: 'email', value: 'rfinnie@domain.dom' }]);
+    expect(message.identities).toEqual([{ kind: 'email', value: 'rfinnie@domain.dom', trust: 'claimed' }]);
     expect(message.subject).toBe("Ryan Finnie's MIME Torture Test v1.0");
     expect(message.body).toContain("Welcome to Ryan Finnie's MIME torture test.");
     // Attached messages are shown inline, not mistaken for quoted history.
@@ -61,7 +62,9 @@ describe('email to canonical message', () => {
   it('takes the envelope sender when there is no From header (mixed multipart)', async () => {
     const { message } = await inboundFromMime('mixed.eml');
 
-    expect(message.identities).toEqual([{ kind: 'email', value: 'bounce+x@sender.example' }]);
+    expect(message.identities).toEqual([
+      { kind: 'email', value: 'bounce+x@sender.example', trust: 'claimed' },
+    ]);
     expect(message.providerRefs.identitySource).toBe('envelope');
     expect(message.body).toBe(
       'This e-mail message has been scanned for Viruses and Content and cleared\n\n\nGood Morning;',
@@ -112,7 +115,9 @@ describe('email to canonical message', () => {
       envelopeSender: 'real-sender@mail.example.net',
     });
 
-    expect(message.identities).toEqual([{ kind: 'email', value: 'real-sender@mail.example.net' }]);
+    expect(message.identities).toEqual([
+      { kind: 'email', value: 'real-sender@mail.example.net', trust: 'claimed' },
+    ]);
     expect(message.providerRefs.identitySource).toBe('envelope');
     expect(message.name).toBeUndefined();
     expect(JSON.stringify(message)).not.toContain('attacker@evil.com');
@@ -128,14 +133,14 @@ describe('email to canonical message', () => {
 
     const { message } = await inboundFromMime(raw);
 
-    expect(message.identities).toEqual([{ kind: 'email', value: 'victim@example.com' }]);
+    expect(message.identities).toEqual([{ kind: 'email', value: 'victim@example.com', trust: 'claimed' }]);
     expect(message.name).toBeUndefined();
   });
 
   it('decodes an unknown charset best-effort and still records the message', async () => {
     const { message } = await inboundFromMime('unknown-charset.eml');
 
-    expect(message.identities).toEqual([{ kind: 'email', value: 'rene@example.fr' }]);
+    expect(message.identities).toEqual([{ kind: 'email', value: 'rene@example.fr', trust: 'claimed' }]);
     expect(message.name).toBe('René');
     expect(message.subject).toBe('Problème de facture');
     expect(message.body).toBe('Ma facture est erronée, merci de vérifier.');
@@ -145,7 +150,9 @@ describe('email to canonical message', () => {
     const { message } = await inboundFromMime('html-only.eml');
 
     expect(message.subject).toBe('Lieferung verspätet');
-    expect(message.identities).toEqual([{ kind: 'email', value: 'grace.hopper@example.com' }]);
+    expect(message.identities).toEqual([
+      { kind: 'email', value: 'grace.hopper@example.com', trust: 'claimed' },
+    ]);
     expect(message.body).toBe(
       'Hello,\n\nmy parcel #4711 is late & the tracking page\nsays "unknown".\n\n- Ordered: Monday\n- Promised: Wednesday\n\nSee the tracking page <https://track.example.com/4711>.',
     );
@@ -169,7 +176,7 @@ describe('email to canonical message', () => {
 
     const { message } = await inboundFromMime(raw);
 
-    expect(message.identities).toEqual([{ kind: 'email', value: 'ada@example.com' }]);
+    expect(message.identities).toEqual([{ kind: 'email', value: 'ada@example.com', trust: 'claimed' }]);
     expect(message.providerRefs.replyTo).toBe('someone-else@example.net');
   });
 
@@ -218,7 +225,7 @@ describe('email to canonical message', () => {
 
     expect((await inboundFromMime(broken)).message.body).toBe('still readable');
     expect((await inboundFromMime(noise)).message.identities).toEqual([
-      { kind: 'email', value: 'n@example.com' },
+      { kind: 'email', value: 'n@example.com', trust: 'claimed' },
     ]);
   });
 
@@ -229,15 +236,180 @@ describe('email to canonical message', () => {
   });
 
   it('refuses MIME nested beyond the parser limit', async () => {
-    const depth = 60;
-    const open = Array.from({ length: depth }, (_, level) => [
-      `Content-Type: multipart/mixed; boundary="b${level}"`,
-      '',
-      `--b${level}`,
-    ]).flat();
+    await expect(parseEmail(nestedMime(60, 'From: a@example.com'))).rejects.toBeInstanceOf(EmailParseError);
+  });
 
-    await expect(
-      parseEmail(mime('From: a@example.com', ...open, 'Content-Type: text/plain', '', 'deep')),
-    ).rejects.toBeInstanceOf(EmailParseError);
+  it('refuses a header section over the limit without parsing it, naming it too large', async () => {
+    // Prepare: a Subject of about 300 KB, folded as mail clients do.
+    const words = Array.from({ length: 30_000 }, (_, index) => `word${index}`);
+    const raw = mime('From: a@example.com', ...foldedHeader('Subject', words), '', 'body');
+
+    // Act
+    const parsing = parseEmail(raw);
+
+    // Assess
+    await expect(parsing).rejects.toBeInstanceOf(EmailHeadersTooLargeError);
+    await expect(parsing).rejects.toMatchObject({ limit: MAX_HEADER_BYTES });
+  });
+
+  it('parses a long header section within the limit', async () => {
+    const words = Array.from({ length: 10_000 }, (_, index) => `word${index}`);
+
+    const parsed = await parseEmail(
+      mime('From: a@example.com', ...foldedHeader('Subject', words), '', 'body'),
+    );
+
+    expect(parsed.subject).toBe(words.join(' '));
+  });
+});
+
+describe('email sender identity and trust', () => {
+  it('verifies the From address only when SES’s DMARC verdict passed', async () => {
+    // Prepare
+    const parsed = await parseEmail(loadRaw('email/reply-gmail.eml'));
+
+    // Act
+    const passed = emailToInbound(parsed, receivedEnvelope({ dmarcPass: true }));
+    const unknown = emailToInbound(parsed, receivedEnvelope());
+    const failed = emailToInbound(parsed, receivedEnvelope({ dmarcPass: false }));
+
+    // Assess
+    expect(passed).toMatchObject({
+      kind: 'message',
+      identitySource: 'from',
+      message: { identities: [{ kind: 'email', value: 'ada@example.com', trust: 'verified' }] },
+    });
+    for (const inbound of [unknown, failed]) {
+      expect(inbound).toMatchObject({
+        kind: 'message',
+        message: { identities: [{ kind: 'email', value: 'ada@example.com', trust: 'claimed' }] },
+      });
+    }
+  });
+
+  it('only claims an address taken from the envelope, whatever DMARC said', async () => {
+    const parsed = await parseEmail(loadRaw('email/mixed.eml'));
+
+    const inbound = emailToInbound(parsed, receivedEnvelope({ dmarcPass: true }));
+
+    expect(inbound).toMatchObject({
+      kind: 'message',
+      identitySource: 'envelope',
+      message: {
+        identities: [{ kind: 'email', value: 'bounce+x@sender.example', trust: 'claimed' }],
+        providerRefs: { identitySource: 'envelope' },
+      },
+    });
+  });
+
+  it('exposes every author of a From header', async () => {
+    const parsed = await parseEmail(loadRaw('email/multiple-from.eml'));
+
+    expect(parsed.from).toEqual([
+      { address: 'ada@example.com', name: 'Ada Lovelace' },
+      { address: 'charles@example.com', name: 'Charles Babbage' },
+    ]);
+    expect(parsed.sender).toEqual([]);
+  });
+
+  it('never picks the first of several From authors when no Sender says who sent it', async () => {
+    // Prepare
+    const listed = await parseEmail(loadRaw('email/multiple-from.eml'));
+    const repeated = await parseEmail(
+      mime('From: Ada <ada@example.com>', 'From: Mallory <mallory@example.net>', 'Subject: x', '', 'hi'),
+    );
+
+    // Act
+    const inbound = [listed, repeated].map((parsed) => emailToInbound(parsed, receivedEnvelope()));
+
+    // Assess
+    expect(inbound).toEqual([{ kind: 'ambiguous-sender' }, { kind: 'ambiguous-sender' }]);
+  });
+
+  it('takes the Sender of a message with several authors, as a claim even when DMARC passed', async () => {
+    const parsed = await parseEmail(loadRaw('email/multiple-from-sender.eml'));
+
+    const inbound = emailToInbound(parsed, receivedEnvelope({ dmarcPass: true }));
+
+    expect(inbound).toMatchObject({
+      kind: 'message',
+      identitySource: 'sender',
+      message: {
+        identities: [{ kind: 'email', value: 'charles@example.com', trust: 'claimed' }],
+        name: 'Charles Babbage',
+        providerRefs: { identitySource: 'sender' },
+      },
+    });
+  });
+
+  it('counts one author when From names the same address twice', async () => {
+    const parsed = await parseEmail(
+      mime('From: Ada <ada@example.com>, "Ada L." <ADA@example.com>', 'Subject: x', '', 'hi'),
+    );
+
+    const inbound = emailToInbound(parsed, receivedEnvelope({ dmarcPass: true }));
+
+    expect(inbound).toMatchObject({
+      kind: 'message',
+      identitySource: 'from',
+      message: { identities: [{ value: 'ada@example.com', trust: 'verified' }], name: 'Ada' },
+    });
+  });
+});
+
+describe('email text hygiene', () => {
+  const encoded = (text: string) => `=?UTF-8?B?${Buffer.from(text, 'utf8').toString('base64')}?=`;
+
+  it('clips an over-long subject to 500 characters on one line', async () => {
+    const words = Array.from({ length: 1_000 }, (_, index) => `w${index}`);
+    const raw = mime('From: a@example.com', ...foldedHeader('Subject', words), '', 'body');
+
+    const { message } = await inboundFromMime(raw);
+
+    expect(message.subject).toBe(words.join(' ').slice(0, 500));
+  });
+
+  it('removes controls and bidirectional overrides from the name, subject and attachment names', async () => {
+    // Prepare: encoded words can carry anything once decoded, CR and LF included.
+    const raw = mime(
+      `From: ${encoded('Ada\u001b[31m \u202eLovelace\u0000')} <ada@example.com>`,
+      `Subject: ${encoded('Billing\r\nBcc: victim@example.com\t\u2066x\u2069')}`,
+      'Content-Type: multipart/mixed; boundary="b"',
+      '',
+      '--b',
+      'Content-Type: text/plain; charset=utf-8',
+      '',
+      'See attached.',
+      '--b',
+      'Content-Type: application/octet-stream',
+      `Content-Disposition: attachment; filename="${encoded('invoice\u202egpj.exe')}"`,
+      '',
+      'data',
+      '--b--',
+    );
+
+    // Act
+    const { message } = await inboundFromMime(raw);
+
+    // Assess
+    expect(message.name).toBe('Ada[31m Lovelace');
+    expect(message.subject).toBe('Billing Bcc: victim@example.com x');
+    expect(message.attachments[0]?.filename).toBe('invoicegpj.exe');
+  });
+
+  it('keeps the body’s lines and tabs but removes terminal escapes, NUL and bidirectional controls', async () => {
+    const raw = mime(
+      'From: a@example.com',
+      'Subject: x',
+      'Content-Type: text/plain; charset=utf-8',
+      'Content-Transfer-Encoding: quoted-printable',
+      '',
+      'Order=094711=1B[2J=00',
+      'arrived =E2=80=AEbroken=E2=80=AC=0Dtoday',
+    );
+
+    const { message } = await inboundFromMime(raw);
+
+    expect(message.body).toBe('Order\t4711[2J\narrived broken\ntoday');
   });
 });

@@ -17,6 +17,7 @@ import { sesEmailSender } from '../../shared/channels/email/ses-sender.js';
 import { NotDeliverableError } from '../../shared/errors.js';
 import { sendReply } from '../../shared/outbound/send-reply.js';
 import type { RoutingHandoff } from '../../shared/routing/handoff.js';
+import type { Interaction } from '../../shared/schemas/index.js';
 import { getConversation } from '../../shared/store/conversations.js';
 import { findCustomerByIdentity, getCustomer } from '../../shared/store/customers.js';
 import type { Db } from '../../shared/store/db.js';
@@ -25,7 +26,7 @@ import { getIdentities } from '../../shared/store/identities.js';
 import { getQuarantined } from '../../shared/store/quarantine.js';
 import { getTimeline } from '../../shared/store/timeline.js';
 import { useDynamoTable } from '../support/dynamodb.js';
-import { mime, s3Body } from '../support/email.js';
+import { foldedHeader, mime, nestedMime, s3Body } from '../support/email.js';
 import { loadEvent, loadRaw } from '../support/events.js';
 import { clock, email, testDb } from '../support/inbound.js';
 
@@ -69,7 +70,10 @@ function delivered(
   raw: Uint8Array,
   input: Partial<SesReceiptEventInput> = {},
 ): SesLambdaEvent['Records'][number]['ses'] {
-  const event = sesReceiptEvent({ source: 'sender@example.com', recipients: [SUPPORT], raw, ...input });
+  // Validated as the handler validates it, which clips long header values.
+  const event = parseSesLambdaEvent(
+    sesReceiptEvent({ source: 'sender@example.com', recipients: [SUPPORT], raw, ...input }),
+  );
   const record = event.Records[0];
   if (!record) throw new Error('no record');
   s3Mock
@@ -257,6 +261,138 @@ describe('receiveEmail', () => {
     });
   });
 
+  it('quarantines MIME nested past the parser’s limits instead of throwing, and records nothing else', async () => {
+    // Prepare: a retry would refuse it again, so throwing would only take it to the failure queue.
+    const db = testDb(table);
+    const handoff = vi.fn(async () => undefined);
+    const record = delivered(nestedMime(60, 'From: Ada <ada@example.com>', 'Subject: Deep'));
+
+    // Act
+    const received = await receiveEmail(receiver(db, handoff), record);
+
+    // Assess
+    expect(received).toEqual({ outcome: 'quarantined', reasons: ['unparseable'], duplicate: false });
+    expect(handoff).not.toHaveBeenCalled();
+    expect(await count(db, 'interaction')).toBe(0);
+    expect(await count(db, 'customer')).toBe(0);
+    expect(await getQuarantined(db, 'email', record.mail.messageId)).toMatchObject({
+      reasons: ['unparseable'],
+      from: 'Ada <ada@example.com>',
+      subject: 'Deep',
+    });
+  });
+
+  it('quarantines a message whose From names several authors and no Sender, listing them all', async () => {
+    const db = testDb(table);
+    const handoff = vi.fn(async () => undefined);
+    const record = delivered(loadRaw('email/multiple-from.eml'));
+
+    const received = await receiveEmail(receiver(db, handoff), record);
+
+    expect(received).toEqual({ outcome: 'quarantined', reasons: ['ambiguous-sender'], duplicate: false });
+    expect(handoff).not.toHaveBeenCalled();
+    expect(await count(db, 'customer')).toBe(0);
+    expect((await getQuarantined(db, 'email', record.mail.messageId))?.from).toBe(
+      'Ada Lovelace <ada@example.com>, Charles Babbage <charles@example.com>',
+    );
+  });
+
+  it('records a message with several authors under the Sender who sent it', async () => {
+    const db = testDb(table);
+
+    const received = await receiveEmail(receiver(db), delivered(loadRaw('email/multiple-from-sender.eml')));
+
+    expect(received).toMatchObject({ outcome: 'recorded' });
+    const customer = await findCustomerByIdentity(db, email('charles@example.com'));
+    const [interaction] = (await getTimeline(db, customer, { limit: 1 })).items;
+    expect(interaction?.identities).toEqual([
+      { kind: 'email', value: 'charles@example.com', trust: 'claimed' },
+    ]);
+    expect(interaction?.providerRefs.identitySource).toBe('sender');
+  });
+
+  it.each([
+    ['PASS' as const, 'verified'],
+    ['GRAY' as const, 'claimed'],
+    ['FAIL' as const, 'claimed'],
+  ])('records the From address with DMARC %s as %s', async (dmarc, trust) => {
+    // Prepare: a DMARC FAIL under the sender's policy `none` is not quarantined.
+    const db = testDb(table);
+    const ses = delivered(loadRaw('email/reply-gmail.eml'), { verdicts: { dmarc } });
+    const record = { ...ses, receipt: { ...ses.receipt, dmarcPolicy: 'none' } };
+
+    // Act
+    const received = await receiveEmail(receiver(db), record);
+
+    // Assess
+    if (received.outcome === 'quarantined') throw new Error('not quarantined');
+    const customer = await getCustomer(db, received.result.customerId);
+    const [interaction] = (await getTimeline(db, customer, { limit: 1 })).items;
+    expect(interaction?.identities).toEqual([{ kind: 'email', value: 'ada@example.com', trust }]);
+  });
+
+  it('records a subject longer than SES’s event and our schemas allow, clipped to 500 characters', async () => {
+    // Prepare: 5,000 characters, more than the 4,096 SES's event schema used to accept.
+    const db = testDb(table);
+    const words = Array.from({ length: 1_000 }, (_, index) => `word${index}`);
+    const raw = mime('From: Ada <ada@example.com>', ...foldedHeader('Subject', words), '', 'Hello');
+
+    // Act
+    const received = await receiveEmail(receiver(db), delivered(raw));
+
+    // Assess
+    expect(received).toMatchObject({ outcome: 'recorded', oversized: false });
+    const customer = await findCustomerByIdentity(db, email('ada@example.com'));
+    const [interaction] = (await getTimeline(db, customer, { limit: 1 })).items;
+    expect(interaction?.subject).toBe(words.join(' ').slice(0, 500));
+    expect(interaction?.body).toBe('Hello');
+  });
+
+  it('records a message whose header section is too large to parse by SES’s headers, with a note', async () => {
+    // Prepare: a Subject of about 300 KB.
+    const db = testDb(table);
+    const handoff = vi.fn(async () => undefined);
+    const words = Array.from({ length: 30_000 }, (_, index) => `word${index}`);
+    const raw = mime('From: Ada <ada@example.com>', ...foldedHeader('Subject', words), '', 'Hello');
+    const record = delivered(raw);
+
+    // Act
+    const received = await receiveEmail(receiver(db, handoff), record);
+
+    // Assess: recorded and routed like an oversized message.
+    expect(received).toMatchObject({ outcome: 'recorded', routing: 'route', oversized: true });
+    expect(handoff).toHaveBeenCalledTimes(1);
+    const customer = await findCustomerByIdentity(db, email('ada@example.com'));
+    const [interaction] = (await getTimeline(db, customer, { limit: 1 })).items;
+    expect(interaction?.subject).toBe(words.join(' ').slice(0, 500));
+    expect(interaction?.body).toContain('The headers of this email are over the 256 KB carebridge reads');
+    expect(interaction?.body).toContain(`s3://carebridge-inbound/inbound/${record.mail.messageId}`);
+    expect(interaction?.providerRefs.oversizedHeaders).toBe(String(256 * 1024));
+  });
+
+  it('cleans the headers SES reported: unpaired surrogates replaced, controls and overrides removed', async () => {
+    // Prepare: JSON can carry an unpaired surrogate (`\ud800`), which must be recorded, not refused.
+    const db = testDb(table);
+    const event = loadEvent<SesLambdaEvent>('email/ses-lambda-event.json');
+    const mail = event.Records[0]?.ses.mail;
+    if (!mail?.commonHeaders) throw new Error('fixture has no common headers');
+    mail.commonHeaders.subject = 'Refund \ud800 \u202enow\r\nBcc: x@example.com';
+    mail.headers = mail.headers.filter((header) => header.name.toLowerCase() !== 'subject');
+    s3Mock.on(GetObjectCommand).callsFake(() => ({
+      Body: s3Body(Buffer.alloc(1024, 'x')),
+      ContentRange: `bytes 0-${10 * 1024 * 1024}/${25 * 1024 * 1024}`,
+    }));
+
+    // Act
+    const received = await receiveEmail(receiver(db), sesRecord(event));
+
+    // Assess
+    expect(received).toMatchObject({ outcome: 'recorded', oversized: true });
+    const customer = await findCustomerByIdentity(db, email('aws@amazon.com'));
+    const [interaction] = (await getTimeline(db, customer, { limit: 1 })).items;
+    expect(interaction?.subject).toBe('Refund \ufffd now Bcc: x@example.com');
+  });
+
   it('throws when the raw message is missing, writing nothing', async () => {
     const db = testDb(table);
     const record = sesRecord(loadEvent<unknown>('email/ses-lambda-event.json'));
@@ -330,6 +466,58 @@ describe('email threading and deliverability', () => {
     expect(received).toMatchObject({ outcome: 'recorded', threaded: true });
     if (received.outcome === 'quarantined') throw new Error('not quarantined');
     expect(received.result.conversationId).toBe(first.result.conversationId);
+  });
+
+  it('returns the subject it sent in the receipt: one line, "Re:" once, within 500 characters', async () => {
+    // Prepare: an answered email whose subject was recorded before subjects were cleaned.
+    const db = testDb(table);
+    sesMock.on(SendEmailCommand).resolves({ MessageId: 'ses-out-subject' });
+    const answered: Interaction = {
+      interactionId: clock.newId(),
+      customerId: clock.newId(),
+      conversationId: clock.newId(),
+      direction: 'inbound',
+      channel: 'email',
+      identities: [{ kind: 'email', value: 'ada@example.com', trust: 'verified' }],
+      subject: `Billing\r\nBcc: victim@example.com \u202e${'x'.repeat(600)}`,
+      body: 'Question',
+      attachments: [],
+      providerMessageId: 'ses-in-subject',
+      providerRefs: { messageId: '<q-1@example.com>' },
+      occurredAt: clock.now(),
+      recordedAt: clock.now(),
+    };
+
+    // Act
+    const receipt = await sender(db).send({
+      interactionId: clock.newId(),
+      conversationId: answered.conversationId,
+      customerId: answered.customerId,
+      channel: 'email',
+      to: { kind: 'email', value: 'ada@example.com' },
+      subject: 'Conversation subject',
+      body: 'Answer',
+      inResponseTo: answered,
+    });
+
+    // Assess
+    const input = sesMock.commandCalls(SendEmailCommand)[0]?.args[0].input;
+    const sent = await PostalMime.parse(input?.Content?.Raw?.Data ?? new Uint8Array());
+    const envelope = {
+      interactionId: clock.newId(),
+      conversationId: answered.conversationId,
+      customerId: answered.customerId,
+      channel: 'email' as const,
+      to: { kind: 'email' as const, value: 'ada@example.com' },
+      subject: 'Conversation subject',
+      body: 'Answer',
+      inResponseTo: answered,
+    };
+    expect(receipt.status).toBe('sent');
+    expect(sender(db).subjectOf?.(envelope)).toBe(sent.subject);
+    expect(sent.subject).toHaveLength(500);
+    expect(sent.subject?.startsWith('Re: Billing Bcc: victim@example.com xxx')).toBe(true);
+    expect(sent.bcc).toBeUndefined();
   });
 
   it('gives a colleague who answers our thread a conversation of their own, noting the thread', async () => {

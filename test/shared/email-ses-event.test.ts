@@ -101,6 +101,38 @@ describe('SES receipt events', () => {
     });
   });
 
+  it('clips header values the sender made too long instead of refusing the event', () => {
+    // Prepare: SES passes the sender's headers on unbounded.
+    const event = loadEvent<{ Records: { ses: { mail: Record<string, unknown> } }[] }>(
+      'email/ses-lambda-event.json',
+    );
+    const mail = event.Records[0]?.ses.mail;
+    if (!mail) throw new Error('fixture has no record');
+    const to = Array.from({ length: 150 }, (_, index) => `person${index}@example.com`);
+    mail.commonHeaders = { subject: 's'.repeat(100_000), from: ['a@example.com'], to };
+    mail.headers = [
+      { name: 'Subject', value: 's'.repeat(100_000) },
+      { name: `X-${'n'.repeat(300)}`, value: 'v' },
+    ];
+
+    // Act
+    const parsed = parseSesLambdaEvent(event).Records[0]?.ses.mail;
+
+    // Assess
+    expect(parsed?.commonHeaders?.subject).toBe('s'.repeat(4096));
+    expect(parsed?.commonHeaders?.to).toEqual(to.slice(0, 100));
+    expect(parsed?.headers[0]?.value).toHaveLength(65_536);
+    expect(parsed?.headers[1]?.name).toHaveLength(200);
+  });
+
+  it('builds an event for a message with a long Subject, which the handler accepts', () => {
+    const raw = mime('From: a@example.com', `Subject: ${'word '.repeat(2_000)}`, '', 'Hello');
+
+    const event = sesReceiptEvent({ source: 'a@example.com', recipients: ['support@help.example.com'], raw });
+
+    expect(parseSesLambdaEvent(event).Records[0]?.ses.mail.commonHeaders?.subject).toHaveLength(4096);
+  });
+
   it('fills headers from a corpus message too', () => {
     const event = sesReceiptEvent({
       source: '',

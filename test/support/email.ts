@@ -33,6 +33,31 @@ export function mime(...lines: string[]): Buffer {
   return Buffer.from(`${lines.join('\r\n')}\r\n`, 'utf8');
 }
 
+/** A header folded over lines of at most 78 characters, its value `words` joined by spaces. */
+export function foldedHeader(name: string, words: readonly string[]): string[] {
+  const lines: string[] = [];
+  let line = `${name}:`;
+  for (const word of words) {
+    if (line.length + 1 + word.length > 78) {
+      lines.push(line);
+      line = ` ${word}`;
+    } else {
+      line = `${line} ${word}`;
+    }
+  }
+  return [...lines, line];
+}
+
+/** A message whose multiparts nest `depth` levels deep, a text part at the bottom. */
+export function nestedMime(depth: number, ...headers: string[]): Buffer {
+  const open = Array.from({ length: depth }, (_, level) => [
+    `Content-Type: multipart/mixed; boundary="b${level}"`,
+    '',
+    `--b${level}`,
+  ]).flat();
+  return mime(...headers, ...open, 'Content-Type: text/plain', '', 'deep');
+}
+
 /** An S3 GetObject body for aws-sdk-client-mock, as the SDK returns it. */
 export function s3Body(bytes: Uint8Array) {
   return sdkStreamMixin(Readable.from([Buffer.from(bytes)]));

@@ -1,3 +1,5 @@
+import { singleLine } from '../../text/sanitize.js';
+
 /** A plain-text email, ready to be written as RFC 5322 / MIME. */
 export interface TextEmail {
   readonly from: { readonly address: string; readonly name?: string | undefined };
@@ -16,7 +18,8 @@ export interface TextEmail {
 /**
  * Writes a plain-text email: UTF-8 body in quoted-printable (lines of at most 76 characters, `From `
  * and `.` at a line start encoded), non-ASCII subjects and names as RFC 2047 encoded words, long headers
- * folded, CR and LF removed from every header value so no header can be injected.
+ * folded, every header value made a single line (CR, LF and other controls removed, see `singleLine`)
+ * so no header can be injected.
  */
 export function buildTextEmail(email: TextEmail): Buffer {
   const headers = [
@@ -37,9 +40,9 @@ export function buildTextEmail(email: TextEmail): Buffer {
   return Buffer.from(`${headers.join('\r\n')}\r\n\r\n${quotedPrintable(email.text)}\r\n`, 'utf8');
 }
 
-/** Removes what could end a header line or confuse a parser. */
+/** Removes what could end a header line or confuse a parser (a single line, see `singleLine`). */
 function headerSafe(value: string): string {
-  return value.replace(/[\r\n\0]+/g, ' ').trim();
+  return singleLine(value);
 }
 
 const ASCII_PRINTABLE = /^[\x20-\x7e]*$/;
@@ -55,7 +58,7 @@ function mailbox(address: string, name?: string): string {
 }
 
 function subjectTokens(subject: string): string[] {
-  const safe = headerSafe(subject).replace(/\s+/g, ' ');
+  const safe = singleLine(subject);
   // An ASCII subject that itself looks like an encoded word is encoded, so it reads back as written.
   if (ASCII_PRINTABLE.test(safe) && !safe.includes('=?'))
     return safe.split(' ').filter((word) => word !== '');

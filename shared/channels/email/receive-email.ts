@@ -6,10 +6,12 @@ import { QuarantinedMessageSchema, type QuarantineReason, type RoutingMode } fro
 import type { Db } from '../../store/db.js';
 import { findEmailThreadRefs } from '../../store/email-threads.js';
 import { putQuarantined } from '../../store/quarantine.js';
-import { oversizedEmail } from './oversized.js';
-import { parseEmail } from './parse-email.js';
-import { rawEmailUri, readRawEmail } from './raw-store.js';
-import { inboundObjectKey, type SesReceiptRecord } from './ses-event.js';
+import { clip, replaceLoneSurrogates, singleLine } from '../../text/sanitize.js';
+import { EmailHeadersTooLargeError, EmailParseError } from './errors.js';
+import { oversizedEmail, oversizedHeadersEmail } from './oversized.js';
+import { type ParsedEmail, parseEmail } from './parse-email.js';
+import { type RawEmail, rawEmailUri, readRawEmail } from './raw-store.js';
+import { inboundObjectKey, type SesMail, type SesReceiptRecord } from './ses-event.js';
 import { emailToInbound, type ReceivedEnvelope } from './to-inbound.js';
 import { quarantineReasons, reportedVerdicts } from './verdicts.js';
 
@@ -40,6 +42,7 @@ export type ReceiveResult =
       readonly routing: RoutingMode;
       /** The reply named one of our Message-IDs and continues that conversation. */
       readonly threaded: boolean;
+      /** Recorded by the headers SES reported: the message, or its header section, was too large to read. */
       readonly oversized: boolean;
       readonly result: IngestResult;
     };
@@ -49,15 +52,18 @@ export type ReceiveResult =
  *
  * 1. Verdicts: spam or virus FAIL, or a DMARC failure under a reject/quarantine policy → a quarantine
  *    record, without reading the message. Nothing on a timeline, no hand-off, no answer.
- * 2. Reads the raw message (over `maxRawBytes`: recorded by its headers with a note), parses it and maps
- *    it to the canonical message; no usable sender address → quarantine (`no-sender`).
+ * 2. Reads the raw message and parses it: over `maxRawBytes`, or with a header section over what the
+ *    parser reads, it is recorded by the headers SES reported, with a note; a message the parser refuses
+ *    (MIME nested past its limits) → quarantine (`unparseable`), never retried.
+ *    Then maps it to the canonical message: no usable sender address → quarantine (`no-sender`); From
+ *    naming several authors without a Sender → quarantine (`ambiguous-sender`).
  * 3. Threading: a reply naming one of our Message-IDs (In-Reply-To, References) hints ingest at that
  *    conversation, which takes it if it is the sender's and not resolved.
  * 4. Ingest, then hand-off to routing unless the message is record-only (an auto-reply).
  *
  * Idempotent on the SES message id: a retried event finds the interaction or quarantine record and
- * hands off again (routing applies each interaction once). Throws on a missing object or an
- * unparseable message, so the Lambda's retries and on-failure destination take the event.
+ * hands off again (routing applies each interaction once). Throws on a missing object, so the Lambda's
+ * retries and on-failure destination take the event.
  */
 export async function receiveEmail(
   receiver: EmailReceiver,
@@ -71,6 +77,7 @@ export async function receiveEmail(
     envelopeSender: mail.source,
     recipients: receipt.recipients,
     rawLocation: rawEmailUri(location),
+    dmarcPass: receipt.dmarcVerdict?.status === 'PASS',
   };
 
   const verdictReasons = quarantineReasons(receipt);
@@ -78,16 +85,12 @@ export async function receiveEmail(
 
   const maxBytes = receiver.maxRawBytes ?? MAX_RAW_EMAIL_BYTES;
   const raw = await readRawEmail(receiver.s3, location, maxBytes);
-  const parsed =
-    raw.kind === 'complete'
-      ? await parseEmail(raw.bytes)
-      : oversizedEmail(mail, raw.size, maxBytes, envelope.rawLocation);
-  const inbound = emailToInbound(
-    parsed,
-    envelope,
-    raw.kind === 'oversized' ? { oversizedBytes: String(raw.size) } : {},
-  );
+  const content = await readContent(raw, mail, maxBytes, envelope.rawLocation);
+  if (content === 'unparseable') return quarantine(receiver, record, envelope, ['unparseable']);
+  const inbound = emailToInbound(content.parsed, envelope, content.refs);
   if (inbound.kind === 'no-sender') return quarantine(receiver, record, envelope, ['no-sender']);
+  if (inbound.kind === 'ambiguous-sender')
+    return quarantine(receiver, record, envelope, ['ambiguous-sender']);
 
   const [thread] = await findEmailThreadRefs(receiver.db, inbound.threadKeys);
   const message = thread
@@ -105,9 +108,48 @@ export async function receiveEmail(
     outcome: result.outcome,
     routing,
     threaded: thread !== undefined && result.conversationId === thread.conversationId,
-    oversized: raw.kind === 'oversized',
+    oversized: content.oversized,
     result,
   };
+}
+
+interface EmailContent {
+  readonly parsed: ParsedEmail;
+  /** References noting how it was read (`oversizedBytes`, `oversizedHeaders`). */
+  readonly refs: Readonly<Record<string, string>>;
+  readonly oversized: boolean;
+}
+
+/**
+ * The message parsed; SES's headers with a note when it or its header section is too large to read;
+ * `unparseable` when the parser refuses it (a retry would only refuse it again).
+ */
+async function readContent(
+  raw: RawEmail,
+  mail: SesMail,
+  maxBytes: number,
+  rawLocation: string,
+): Promise<EmailContent | 'unparseable'> {
+  if (raw.kind === 'oversized') {
+    return {
+      parsed: oversizedEmail(mail, raw.size, maxBytes, rawLocation),
+      refs: { oversizedBytes: String(raw.size) },
+      oversized: true,
+    };
+  }
+  try {
+    return { parsed: await parseEmail(raw.bytes), refs: {}, oversized: false };
+  } catch (error) {
+    if (error instanceof EmailHeadersTooLargeError) {
+      return {
+        parsed: oversizedHeadersEmail(mail, error.limit, rawLocation),
+        refs: { oversizedHeaders: String(error.limit) },
+        oversized: true,
+      };
+    }
+    if (error instanceof EmailParseError) return 'unparseable';
+    throw error;
+  }
 }
 
 async function quarantine(
@@ -116,21 +158,27 @@ async function quarantine(
   envelope: ReceivedEnvelope,
   reasons: QuarantineReason[],
 ): Promise<ReceiveResult> {
-  const from = mail.commonHeaders?.from?.[0];
-  const subject = mail.commonHeaders?.subject?.trim();
+  // Every From address, so a reviewer sees all the authors a message claimed.
+  const from = headerText(mail.commonHeaders?.from?.join(', '), 998);
+  const subject = headerText(mail.commonHeaders?.subject, 500);
   const held = QuarantinedMessageSchema.parse({
     channel: 'email',
     providerMessageId: mail.messageId,
     receivedAt: envelope.receivedAt,
     reasons,
-    envelopeSender: mail.source.slice(0, 320),
-    ...(from ? { from: from.slice(0, 998) } : {}),
-    ...(subject ? { subject: subject.slice(0, 500) } : {}),
-    recipients: receipt.recipients.slice(0, 50).map((recipient) => recipient.slice(0, 320)),
+    envelopeSender: clip(mail.source, 320),
+    ...(from ? { from } : {}),
+    ...(subject ? { subject } : {}),
+    recipients: receipt.recipients.slice(0, 50).map((recipient) => clip(recipient, 320)),
     verdicts: reportedVerdicts(receipt),
     rawLocation: envelope.rawLocation,
     quarantinedAt: receiver.clock.now(),
   });
   const stored = await putQuarantined(receiver.db, held);
   return { outcome: 'quarantined', reasons, duplicate: stored === 'duplicate' };
+}
+
+/** A header SES reported, as a single line for a reviewer to read; empty when there is none. */
+function headerText(value: string | undefined, max: number): string {
+  return value === undefined ? '' : clip(singleLine(replaceLoneSurrogates(value)), max);
 }

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import * as z from 'zod/mini';
 import { ValidationError } from '../../errors.js';
 import { fieldIssues } from '../../schemas/issues.js';
+import { clip } from '../../text/sanitize.js';
 
 /**
  * SES receipt events, as the SES "Lambda action" delivers them: `Records[].ses.{mail, receipt}`.
@@ -11,12 +12,38 @@ import { fieldIssues } from '../../schemas/issues.js';
 /** SES message ids are short lowercase base32-like tokens; the guard keeps them safe in S3 and table keys. */
 export const SesMessageIdSchema = z.string().check(z.regex(/^[A-Za-z0-9-]{8,128}$/, 'not an SES message id'));
 
+/**
+ * The most any one string or list of the event can hold: Lambda's limit for an asynchronous payload.
+ * Header content is the sender's, not SES's, and SES passes it on unbounded; a long value is therefore
+ * clipped rather than refused, so one over-long Subject or To cannot send the whole event to retries.
+ */
+const MAX_EVENT_BYTES = 1024 * 1024;
+
+/** A header-derived string: accepted up to the event's size, kept to its first `kept` characters. */
+function headerText(kept: number) {
+  return z.string().check(
+    z.maxLength(MAX_EVENT_BYTES),
+    z.overwrite((value) => clip(value, kept)),
+  );
+}
+
+/** A header-derived list: accepted up to the event's size, kept to its first `kept` entries. */
+function headerList<T extends z.core.SomeType>(item: T, kept: number) {
+  return z.array(item).check(
+    z.maxLength(MAX_EVENT_BYTES),
+    z.overwrite((list) => list.slice(0, kept)),
+  );
+}
+
 const VerdictSchema = z.object({ status: z.string().check(z.maxLength(50)) });
 const HeaderSchema = z.object({
-  name: z.string().check(z.maxLength(200)),
-  value: z.string().check(z.maxLength(65_536)),
+  name: headerText(200),
+  value: headerText(65_536),
 });
+/** Envelope addresses: SES takes at most 50 recipients per message, so more is not an SES event. */
 const AddressListSchema = z.array(z.string().check(z.maxLength(2048))).check(z.maxLength(100));
+/** Addresses of a header (From, To): as many as the sender wrote. */
+const HeaderAddressListSchema = headerList(headerText(2048), 100);
 
 export const SesMailSchema = z.object({
   timestamp: z.iso.datetime({ offset: true }),
@@ -25,15 +52,15 @@ export const SesMailSchema = z.object({
   messageId: SesMessageIdSchema,
   destination: AddressListSchema,
   headersTruncated: z.optional(z.boolean()),
-  headers: z._default(z.array(HeaderSchema).check(z.maxLength(2000)), []),
+  headers: z._default(headerList(HeaderSchema, 2000), []),
   commonHeaders: z.optional(
     z.object({
-      from: z.optional(AddressListSchema),
-      to: z.optional(AddressListSchema),
-      subject: z.optional(z.string().check(z.maxLength(4096))),
-      messageId: z.optional(z.string().check(z.maxLength(2048))),
-      returnPath: z.optional(z.string().check(z.maxLength(998))),
-      date: z.optional(z.string().check(z.maxLength(200))),
+      from: z.optional(HeaderAddressListSchema),
+      to: z.optional(HeaderAddressListSchema),
+      subject: z.optional(headerText(4096)),
+      messageId: z.optional(headerText(2048)),
+      returnPath: z.optional(headerText(998)),
+      date: z.optional(headerText(200)),
     }),
   ),
 });

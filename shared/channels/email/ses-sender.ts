@@ -4,6 +4,7 @@ import { DeliveryError } from '../../errors.js';
 import type { ChannelSender, DeliveryReceipt, OutboundEnvelope } from '../../outbound/sender.js';
 import type { Db } from '../../store/db.js';
 import { putEmailThreadRefs } from '../../store/email-threads.js';
+import { clip, singleLine } from '../../text/sanitize.js';
 import { EmailProviderError } from './errors.js';
 import { parseMessageIds, sesThreadKey, threadKeyOf } from './message-ids.js';
 import { buildTextEmail } from './mime-builder.js';
@@ -32,7 +33,8 @@ const MAX_REFERENCES = 20;
  *
  * - From and Reply-To: the support address. Message-ID `<interactionId@support-domain>`.
  * - Answering an email: In-Reply-To its Message-ID, References its References plus its Message-ID,
- *   Subject "Re: <its subject>" (never "Re: Re:").
+ *   Subject "Re: <its subject>" (never "Re: Re:"); see `emailSubject`, which `subjectOf` exposes so
+ *   the outbound interaction records the subject as sent.
  * - Threading: our Message-ID is recorded before the send; SES replaces it with
  *   `<SES MessageId@<region>.amazonses.com>`, so that form is recorded after the send too. A reply
  *   quoting either continues the conversation (shared/channels/email/receive-email.ts).
@@ -42,6 +44,7 @@ export function sesEmailSender(config: SesEmailSenderConfig): ChannelSender {
   if (!domain) throw new Error('the support email address has no domain');
   return {
     channel: 'email',
+    subjectOf: emailSubject,
     async send(envelope: OutboundEnvelope): Promise<DeliveryReceipt> {
       if (envelope.to.kind !== 'email')
         throw new DeliveryError('the email sender only writes to email addresses');
@@ -59,11 +62,12 @@ export function sesEmailSender(config: SesEmailSenderConfig): ChannelSender {
       const ownKey = threadKeyOf(messageId);
       if (ownKey) await putEmailThreadRefs(config.db, [ref(ownKey)]);
 
+      const subject = emailSubject(envelope);
       const raw = buildTextEmail({
         from: config.from,
         to: envelope.to.value,
         replyTo: config.from.address,
-        subject: replySubject(answering?.subject ?? envelope.subject, answering !== undefined),
+        subject,
         messageId,
         inReplyTo: answeredId ? `<${answeredId}>` : undefined,
         references: references.map((id) => `<${id}>`),
@@ -99,14 +103,28 @@ export function sesEmailSender(config: SesEmailSenderConfig): ChannelSender {
   };
 }
 
+/** Longest subject sent: what an interaction records (InteractionSchema). */
+export const MAX_SENT_SUBJECT_CHARS = 500;
+
 /**
- * The subject of a reply: "Re: " once before the answered subject. With nothing answered and no
- * subject, a neutral one rather than a "Re:" of nothing.
+ * The subject the email sender writes for an envelope, exactly as the recipient reads it: the answered
+ * email's subject as a reply, else the envelope's. Pure, so a caller can record it before sending.
+ */
+export function emailSubject(envelope: OutboundEnvelope): string {
+  const answering = envelope.inResponseTo?.channel === 'email' ? envelope.inResponseTo : undefined;
+  return replySubject(answering?.subject ?? envelope.subject, answering !== undefined);
+}
+
+/**
+ * The subject of a reply: one line (controls, line breaks and bidirectional controls removed, so no
+ * header can be injected), "Re: " once before the answered subject, at most MAX_SENT_SUBJECT_CHARS.
+ * With nothing answered and no subject, a neutral one rather than a "Re:" of nothing.
  */
 export function replySubject(subject: string | undefined, answering: boolean): string {
-  const base = subject?.replace(/\s+/g, ' ').trim();
+  const base = subject === undefined ? '' : singleLine(subject);
   if (!base) return answering ? 'Re: your message' : 'Our reply to your message';
-  return /^(re|aw|sv|antw)\s*:/i.test(base) ? base : `Re: ${base}`;
+  const reply = /^(re|aw|sv|antw)\s*:/i.test(base) ? base : `Re: ${base}`;
+  return clip(reply, MAX_SENT_SUBJECT_CHARS).trimEnd();
 }
 
 /** The answered message's References plus its Message-ID: the thread root and the newest ids. */
