@@ -114,6 +114,10 @@ function functionEnv(name: string): NodeJS.ProcessEnv {
       wsUrl: 'wss://chat.bench.example.com/v1',
       fallbackDelaySeconds: 300,
     },
+    identity: {
+      secret: 'bench-identity-secret-of-32-bytes-at-least',
+      verifyUrl: 'https://api.bench.example.com/v1/identity/verify',
+    },
   };
   return {
     PATH: process.env.PATH,

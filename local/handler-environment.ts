@@ -39,6 +39,12 @@ export interface LocalWorld {
     readonly wsUrl: string;
     readonly fallbackDelaySeconds: number;
   };
+  readonly identity: {
+    /** The HMAC key sites sign identities with and verification links are signed with (32+ bytes). */
+    readonly secret: string;
+    /** Where verification links point: the gateway's `GET /v1/identity/verify` route. */
+    readonly verifyUrl: string;
+  };
 }
 
 /** The variables to set. */
@@ -63,6 +69,8 @@ export function handlerEnvironment(world: LocalWorld): Record<string, string> {
     [ENV.inboundMailPrefix]: world.inboundMail.prefix,
     [ENV.secretValue['twilio-auth-token']]: world.twilio.authToken,
     [ENV.secretValue['chat-token']]: world.chat.tokenSecret,
+    [ENV.secretValue['identity-secret']]: world.identity.secret,
+    [ENV.identityVerifyUrl]: world.identity.verifyUrl,
     [ENV.email.from]: world.supportEmail.address,
     [ENV.email.fromName]: world.supportEmail.name,
     [ENV.sms.provider]: 'twilio',

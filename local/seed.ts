@@ -1,46 +1,53 @@
+import { createHmac } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as z from 'zod';
+import { normalizeEmail, normalizePhone } from '../shared/ingest/identity.js';
 
-/** The ids the web-form endpoint answers with. */
-const WebFormAcceptedSchema = z.object({
-  customerId: z.string().min(1),
-  conversationId: z.string().min(1),
-  interactionId: z.string().min(1),
-});
+/** What the web-form endpoint answers: the recorded message's id, nothing about any customer. */
+const WebFormAcceptedSchema = z.strictObject({ interactionId: z.string().min(1) });
+
+/** The demo fixtures' fields that a site signs for its logged-in users. */
+const SignableSchema = z.looseObject({ email: z.string().optional(), phone: z.string().optional() });
 
 /** One seeded submission. */
 export interface SeededSubmission {
   readonly fixture: string;
-  /** 202 when recorded now, 200 when an earlier start already recorded it. */
-  readonly status: number;
-  readonly customerId: string;
-  readonly conversationId: string;
   readonly interactionId: string;
 }
 
 /**
  * Seeds demo data the way real data arrives: every `*.json` under `fixturesDir` (web-form request
- * bodies, in name order) is POSTed to the running gateway's web-form route. Their submissionIds make the
- * form idempotent, so seeding again after a restart on the same data directory records nothing twice.
+ * bodies, in name order) is POSTed to the running gateway's web-form route, its email and phone signed
+ * with `identitySecret` the way a site signs its logged-in users (docs/identity-trust.md), so the demo
+ * customers are proven and one person's submissions make one customer. Their submissionIds make the form
+ * idempotent, so seeding again after a restart on the same data directory records nothing twice.
  */
-export async function seedWebForms(apiUrl: string, fixturesDir: string): Promise<SeededSubmission[]> {
+export async function seedWebForms(
+  apiUrl: string,
+  fixturesDir: string,
+  identitySecret: string,
+): Promise<SeededSubmission[]> {
   const fixtures = (await readdir(fixturesDir)).filter((name) => name.endsWith('.json')).sort();
+  const sign = (value: string) => createHmac('sha256', identitySecret).update(value).digest('hex');
   const seeded: SeededSubmission[] = [];
   // One at a time, so timelines get the fixtures' order.
   for (const fixture of fixtures) {
-    const body = await readFile(join(fixturesDir, fixture), 'utf8');
+    const body = SignableSchema.parse(JSON.parse(await readFile(join(fixturesDir, fixture), 'utf8')));
+    const signed = {
+      ...body,
+      ...(body.email ? { emailSignature: sign(normalizeEmail(body.email)) } : {}),
+      ...(body.phone ? { phoneSignature: sign(normalizePhone(body.phone)) } : {}),
+    };
     const response = await fetch(`${apiUrl}/v1/channels/webform`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'user-agent': 'carebridge-local-seed' },
-      body,
+      body: JSON.stringify(signed),
     });
     const text = await response.text();
-    if (response.status !== 200 && response.status !== 202) {
+    if (response.status !== 202)
       throw new Error(`seeding ${fixture} failed: HTTP ${response.status} ${text}`);
-    }
-    const ids = WebFormAcceptedSchema.parse(JSON.parse(text));
-    seeded.push({ fixture, status: response.status, ...ids });
+    seeded.push({ fixture, ...WebFormAcceptedSchema.parse(JSON.parse(text)) });
   }
   return seeded;
 }

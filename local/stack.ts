@@ -107,6 +107,13 @@ export interface LocalStackInfo {
     readonly number: string;
   };
   readonly chat: { readonly sessionsUrl: string; readonly wsUrl: string };
+  /**
+   * The identity secret, new at every start: a site signs its logged-in user's email or phone with it
+   * (hex HMAC-SHA256 of the canonical value, keyed with this text's UTF-8 bytes) for the web form and chat.
+   */
+  readonly identitySecret: string;
+  /** Where verification links point (the mailer appends `?token=…`). */
+  readonly identityVerifyUrl: string;
   /** Where replies land: the SES emulator's store, the SMS outbox. */
   readonly outbox: { readonly sesUrl: string; readonly smsUrl: string };
   /** Publish to these topics with any SNS client at `endpoint` to reach their functions. */
@@ -191,6 +198,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     const emailDomain = (options.emailDomain ?? LOCAL_EMAIL_DOMAIN).toLowerCase();
     const twilioAuthToken = options.twilioAuthToken ?? randomBytes(16).toString('hex');
+    // 32 random bytes as 43 base64url characters; the handlers key HMACs with the text's bytes.
+    const identitySecret = randomBytes(32).toString('base64url');
     const signingKey = await createDevSigningKey();
     const smsOutbox = createSmsOutbox({
       twilioAccountSid: LOCAL_TWILIO_ACCOUNT_SID,
@@ -231,6 +240,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
               callbackUrl: `${gatewayUrl}/${LOCAL_WEBSOCKET_STAGE}`,
               wsUrl: `${webSocketUrl(gatewayUrl)}/${LOCAL_WEBSOCKET_STAGE}`,
               fallbackDelaySeconds: options.chatFallbackDelaySeconds ?? 5,
+            },
+            identity: {
+              secret: identitySecret,
+              verifyUrl: `${gatewayUrl}${routePath('verification-link')}`,
             },
           });
           functions = await loadFunctions(FUNCTIONS, { region: LOCAL_REGION, accountId: LOCAL_ACCOUNT_ID });
@@ -325,13 +338,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         sessionsUrl: `${gateway.url}${routePath('visitor-session')}`,
         wsUrl: `${webSocketUrl(gateway.url)}/${LOCAL_WEBSOCKET_STAGE}`,
       },
+      identitySecret,
+      identityVerifyUrl: `${gateway.url}${routePath('verification-link')}`,
       outbox: { sesUrl: `${ses.endpoint}/store`, smsUrl: `${gateway.url}${OUTBOX_PATH}` },
       sns: { endpoint: fauxqs.endpoint, topics: Object.fromEntries(topicArns) },
     };
     const seeded =
       options.seed === false
         ? []
-        : await seedWebForms(gateway.url, join(REPOSITORY_ROOT, 'events', 'webform'));
+        : await seedWebForms(gateway.url, join(REPOSITORY_ROOT, 'events', 'webform'), identitySecret);
 
     let stopped: Promise<void> | undefined;
     return {
@@ -361,11 +376,16 @@ async function allStarted<T extends readonly unknown[]>(
   return Promise.all(starts);
 }
 
-/** The path of the manifest's one HTTP route with this kind of authentication (e.g. the Twilio webhook). */
-function routePath(auth: 'twilio-signature' | 'visitor-session'): string {
-  const route = FUNCTIONS.find((fn) => fn.kind === 'http' && fn.auth === auth);
-  if (route?.kind !== 'http') throw new Error(`the manifest has no ${auth} route`);
-  return route.path;
+/**
+ * The one path of the manifest's HTTP routes with this kind of authentication (the Twilio webhook, the
+ * verify page and its form, which share a path with different methods).
+ */
+function routePath(auth: 'twilio-signature' | 'visitor-session' | 'verification-link'): string {
+  const paths = new Set(FUNCTIONS.flatMap((fn) => (fn.kind === 'http' && fn.auth === auth ? [fn.path] : [])));
+  const [path, ...others] = paths;
+  if (path === undefined) throw new Error(`the manifest has no ${auth} route`);
+  if (others.length > 0) throw new Error(`the manifest's ${auth} routes have more than one path`);
+  return path;
 }
 
 function webSocketUrl(httpUrl: string): string {

@@ -1,8 +1,7 @@
-import { chmod, mkdir, writeFile } from 'node:fs/promises';
-import { dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { relative, resolve } from 'node:path';
 import * as z from 'zod';
-import { type LocalStack, type LocalStackInfo, startLocalStack } from './stack.js';
+import { type LocalStack, startLocalStack } from './stack.js';
+import { STATE_FILE, writeStateFile } from './state-file.js';
 
 /**
  * `npm start`: the whole backend on this machine, on 127.0.0.1 only. Settings come from the environment:
@@ -14,8 +13,6 @@ import { type LocalStack, type LocalStackInfo, startLocalStack } from './stack.j
  * POWERTOOLS_LOG_LEVEL (default WARN); CAREBRIDGE_CLOCK_OFFSET_MS (time warp, read by shared/clock.ts).
  */
 
-const REPOSITORY_ROOT = fileURLToPath(new URL('..', import.meta.url));
-const STATE_FILE = join(REPOSITORY_ROOT, '.carebridge', 'local.json');
 const IN_MEMORY = ':memory:';
 
 const PortSchema = z.coerce.number().int().min(0).max(65_535);
@@ -105,13 +102,6 @@ function stopOnSignals(stack: LocalStack): void {
   process.on('SIGTERM', stop);
 }
 
-/** Writes the endpoints and tokens for scripts and tools; readable by this user only (it holds tokens). */
-async function writeStateFile(info: LocalStackInfo): Promise<void> {
-  await mkdir(dirname(STATE_FILE), { recursive: true });
-  await writeFile(STATE_FILE, `${JSON.stringify(info, null, 2)}\n`, { mode: 0o600 });
-  await chmod(STATE_FILE, 0o600);
-}
-
 function printBanner(
   stack: LocalStack,
   run: { dataDir: string | undefined; startedInMs: number; clockOffsetMs: number | undefined },
@@ -134,6 +124,7 @@ function printBanner(
     row('email in', `SMTP ${info.smtp.host}:${info.smtp.port}, to anyone@${info.smtp.domain}`),
     row('SMS in', `${info.twilio.webhookUrl} (Twilio-signed; npm run local:sms -- --from +1… --body …)`),
     row('chat', `POST ${info.chat.sessionsUrl}, then ${info.chat.wsUrl}?token=…`),
+    row('verify links', `${info.identityVerifyUrl}?token=… (sites sign identities with identitySecret)`),
     row('email out', `${info.outbox.sesUrl} (JSON), ${info.ses.mailboxUrl} (web)`),
     row('SMS out', info.outbox.smsUrl),
     '',
@@ -144,13 +135,13 @@ function printBanner(
       'demo data',
       seeded.length === 0
         ? 'not seeded'
-        : `${seeded.length} web forms (${seeded.filter((submission) => submission.status === 202).length} new)`,
+        : `${seeded.length} web forms (signed, so each person is one customer)`,
     ),
     '',
     'Dev tokens (valid 12 h, until the next start):',
     ...Object.entries(info.tokens).map(([role, token]) => row(role, token)),
     '',
-    `Written to ${state}, with the Twilio auth token. Try:`,
+    `Written to ${state}, with the Twilio auth token and the identity secret. Try:`,
     `  curl -H "Authorization: Bearer $(jq -r .tokens.agent ${state})" \\`,
     `    "${info.apiUrl}/v1/customers?email=ada@example.com"`,
     '',

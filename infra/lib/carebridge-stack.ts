@@ -7,6 +7,7 @@ import {
   FUNCTIONS,
   type FunctionDefinition,
   type QueueName,
+  type RouteAuth,
   type TopicName,
 } from '../../functions/manifest.js';
 import type { EmailSettings, SmsProvider, SmsSettings } from './app-context.js';
@@ -189,6 +190,14 @@ export class CarebridgeStack extends Stack {
           break;
         case 'queue':
           queueOf(definition.queue).addConsumer(fn, { batchSize: definition.batchSize });
+          // The mailer's links open the verify route, which checks their token. The mailer is not
+          // behind the HTTP API, so naming the API's endpoint here makes no dependency cycle.
+          if (definition.queue === 'identity-verification') {
+            fn.addEnvironment(
+              ENV.identityVerifyUrl,
+              api.routeUrl(routePathOf(definitions, 'verification-link', definition)),
+            );
+          }
           break;
         case 'topic':
           topics[definition.topic].subscribe(fn);
@@ -234,6 +243,11 @@ export class CarebridgeStack extends Stack {
       secrets.secrets['twilio-auth-token'].secretArn,
       'Store the Twilio auth token here (put-secret-value)',
     );
+    output(
+      'IdentitySecretArn',
+      secrets.secrets['identity-secret'].secretArn,
+      'HMAC key sites sign identities with (get-secret-value)',
+    );
     output('UserPoolId', auth.userPool.userPoolId, 'Staff user pool');
     output('UserPoolClientId', auth.clientId, 'Staff app client');
     output('IssuerUrl', auth.issuerUrl, 'Issuer of staff JWTs');
@@ -249,6 +263,31 @@ function inboundSmsProvider(definition: FunctionDefinition): SmsProvider | undef
   if (definition.kind === 'http' && definition.auth === 'twilio-signature') return 'twilio';
   if (definition.kind === 'topic' && definition.topic === 'sms-inbound') return 'eum';
   return undefined;
+}
+
+/**
+ * The one path of the manifest's HTTP routes authenticated by `auth` (a page and its form may share
+ * it with different methods), which `consumer` points callers at.
+ */
+function routePathOf(
+  definitions: readonly FunctionDefinition[],
+  auth: RouteAuth,
+  consumer: FunctionDefinition,
+): string {
+  const paths = [
+    ...new Set(
+      definitions.flatMap((definition) =>
+        definition.kind === 'http' && definition.auth === auth ? [definition.path] : [],
+      ),
+    ),
+  ];
+  const [path] = paths;
+  if (path === undefined || paths.length > 1) {
+    throw new Error(
+      `${consumer.name} needs the http routes with auth '${auth}' in functions/manifest.ts to share one path, found ${paths.length}`,
+    );
+  }
+  return path;
 }
 
 /** `customers-find` → `CustomersFind`, for construct ids. */

@@ -35,6 +35,14 @@ beforeAll(() => {
     handler: inlineFunction(stack, 'ChatMessages'),
   });
   api.addRoute({
+    name: 'identity-verify',
+    method: 'GET',
+    path: '/v1/identity/verify',
+    auth: 'verification-link',
+    throttle: { rate: 10, burst: 20 },
+    handler: inlineFunction(stack, 'IdentityVerify'),
+  });
+  api.addRoute({
     name: 'customers-get',
     method: 'GET',
     path: '/v1/customers/{id}',
@@ -77,6 +85,14 @@ describe('CareHttpApi', () => {
     });
   });
 
+  it('leaves the verification-link route without authorizer: the link carries its own token', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+      RouteKey: 'GET /v1/identity/verify',
+      AuthorizationType: 'NONE',
+      AuthorizerId: Match.absent(),
+    });
+  });
+
   it('throttles every route by default and a throttled route on its own', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       StageName: '$default',
@@ -84,6 +100,7 @@ describe('CareHttpApi', () => {
       DefaultRouteSettings: { ThrottlingRateLimit: 100, ThrottlingBurstLimit: 200 },
       RouteSettings: {
         'POST /v1/channels/webform': { ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 },
+        'GET /v1/identity/verify': { ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20 },
       },
     });
   });
@@ -140,11 +157,15 @@ describe('CareHttpApi', () => {
 
     expect(Object.keys(reasons).sort()).toEqual([
       'chat-list-messagesRoute',
+      'identity-verifyRoute',
       'sms-twilio-webhookRoute',
       'webformRoute',
     ]);
     expect(reasons.webformRoute).toMatch(/honeypot/);
     expect(reasons['sms-twilio-webhookRoute']).toMatch(/X-Twilio-Signature/);
     expect(reasons['chat-list-messagesRoute']).toMatch(/visitor token/);
+    expect(reasons['identity-verifyRoute']).toMatch(/HS256/);
+    expect(reasons['identity-verifyRoute']).toMatch(/expires/);
+    expect(reasons['identity-verifyRoute']).toMatch(/throttled/);
   });
 });

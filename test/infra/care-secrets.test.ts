@@ -13,6 +13,7 @@ beforeAll(() => {
   const stack = new Stack(unbundledApp(), 'SecretsTest');
   secrets = new CareSecrets(stack, 'Secrets');
   secrets.bind(inlineFunction(stack, 'Webhook'), 'twilio-auth-token');
+  secrets.bind(inlineFunction(stack, 'Webform'), 'identity-secret');
   inlineFunction(stack, 'Bystander');
   template = Template.fromStack(stack);
 
@@ -26,6 +27,14 @@ describe('CareSecrets', () => {
     template.hasResourceProperties('AWS::SecretsManager::Secret', {
       Description: Match.stringLikeRegexp('chat visitor tokens'),
       GenerateSecretString: { PasswordLength: 64, ExcludePunctuation: true },
+    });
+  });
+
+  it('generates the identity secret sites sign with: 64 characters without punctuation', () => {
+    template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      Description: Match.stringLikeRegexp('sites sign identities'),
+      GenerateSecretString: { PasswordLength: 64, ExcludePunctuation: true },
+      SecretString: Match.absent(),
     });
   });
 
@@ -65,6 +74,29 @@ describe('CareSecrets', () => {
     });
   });
 
+  it('lets a function bound to the identity secret read that secret only', () => {
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: Match.stringLikeRegexp('^WebformServiceRole') }],
+      PolicyDocument: {
+        Statement: [
+          {
+            Effect: 'Allow',
+            Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
+            Resource: { Ref: Match.stringLikeRegexp('^SecretsIdentitySecret') },
+          },
+        ],
+      },
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Role: { 'Fn::GetAtt': [Match.stringLikeRegexp('^WebformServiceRole'), 'Arn'] },
+      Environment: {
+        Variables: {
+          [ENV.secretArn['identity-secret']]: { Ref: Match.stringLikeRegexp('^SecretsIdentitySecret') },
+        },
+      },
+    });
+  });
+
   it('grants nothing to a function that declares no secret', () => {
     const policies = template.findResources('AWS::IAM::Policy', {
       Properties: { Roles: [{ Ref: Match.stringLikeRegexp('^BystanderServiceRole') }] },
@@ -72,12 +104,19 @@ describe('CareSecrets', () => {
     expect(Object.keys(policies)).toHaveLength(0);
   });
 
-  it('leaves no AwsSolutions finding: neither secret can be rotated by Secrets Manager, each says why', () => {
+  it('leaves no AwsSolutions finding: no secret can be rotated by Secrets Manager, each says why', () => {
     expect(nagFindings(secrets)).toEqual([]);
     const acknowledged = acknowledgements(secrets);
-    expect(acknowledged.map((entry) => entry.id)).toEqual(['AwsSolutions-SMG4', 'AwsSolutions-SMG4']);
+    expect(acknowledged.map((entry) => entry.id)).toEqual([
+      'AwsSolutions-SMG4',
+      'AwsSolutions-SMG4',
+      'AwsSolutions-SMG4',
+    ]);
     expect(acknowledged.find((entry) => entry.path.endsWith('ChatToken'))?.reason).toMatch(
       /live chat session/,
+    );
+    expect(acknowledged.find((entry) => entry.path.endsWith('IdentitySecret'))?.reason).toMatch(
+      /coordinated with each site/,
     );
   });
 });

@@ -170,6 +170,30 @@ describe('CarebridgeStack', () => {
       });
     });
 
+    it('leaves the verification-link routes public at the gateway and puts customers-merge behind the JWT authorizer', () => {
+      const verificationRoutes = definitions.filter(
+        (definition) => definition.kind === 'http' && definition.auth === 'verification-link',
+      );
+      expect(verificationRoutes.map((definition) => definition.name)).toContain('identity-verify');
+      for (const definition of verificationRoutes) {
+        if (definition.kind !== 'http') continue;
+        template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+          RouteKey: `${definition.method} ${definition.path}`,
+          AuthorizationType: 'NONE',
+          AuthorizerId: Match.absent(),
+        });
+      }
+      template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+        RouteKey: 'GET /v1/identity/verify',
+        AuthorizationType: 'NONE',
+      });
+      template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+        RouteKey: 'POST /v1/customers/{id}/merge',
+        AuthorizationType: 'JWT',
+        AuthorizerId: { Ref: Match.stringLikeRegexp('^HttpApiStaffJwt') },
+      });
+    });
+
     it('checks Twilio signatures against the public URL of the webhook route', () => {
       const webhook = byName('sms-twilio-webhook');
       if (webhook.kind !== 'http') throw new Error('the Twilio webhook is an http entry');
@@ -259,6 +283,40 @@ describe('CarebridgeStack', () => {
         const queueId = mapping?.Properties.EventSourceArn['Fn::GetAtt'][0];
         const queue = template.findResources('AWS::SQS::Queue')[queueId];
         expect(queue?.Properties.VisibilityTimeout).toBe(6 * (definition.timeoutSeconds ?? 10));
+      }
+    });
+
+    it('feeds the verification mailer from the identity-verification queue and gives it the verify route URL', () => {
+      const mailer = byName('identity-verification-mailer');
+      const verify = byName('identity-verify');
+      if (mailer.kind !== 'queue' || verify.kind !== 'http') throw new Error('unexpected manifest kinds');
+      template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        FunctionName: { Ref: functionId(mailer) },
+        EventSourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^IdentityVerificationQueue'), 'Arn'] },
+        BatchSize: mailer.batchSize,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+      });
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Description: 'carebridge identity-verification-mailer',
+        Environment: {
+          Variables: Match.objectLike({
+            [ENV.identityVerifyUrl]: {
+              'Fn::Join': [
+                '',
+                [{ 'Fn::GetAtt': [Match.stringLikeRegexp('^HttpApi'), 'ApiEndpoint'] }, verify.path],
+              ],
+            },
+          }),
+        },
+      });
+    });
+
+    it('gives the verify route URL to the verification mailer only', () => {
+      for (const definition of definitions) {
+        expect({
+          name: definition.name,
+          has: ENV.identityVerifyUrl in environmentOf(definition),
+        }).toEqual({ name: definition.name, has: definition.name === 'identity-verification-mailer' });
       }
     });
 
@@ -391,6 +449,7 @@ describe('CarebridgeStack', () => {
       const secretIds = {
         'twilio-auth-token': /^SecretsTwilioAuthToken/,
         'chat-token': /^SecretsChatToken/,
+        'identity-secret': /^SecretsIdentitySecret/,
       } as const;
       for (const definition of definitions) {
         const declared: readonly string[] = definition.access.secrets ?? [];
@@ -409,6 +468,24 @@ describe('CarebridgeStack', () => {
           expect(variable in environmentOf(definition)).toBe(declared.includes(name));
         }
       }
+    });
+
+    it('lets the web form read the identity secret sites sign identities with', () => {
+      template.hasResourceProperties('AWS::IAM::Policy', {
+        Roles: [{ Ref: Match.stringLikeRegexp('^WebformFunctionRole') }],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Effect: 'Allow',
+              Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
+              Resource: { Ref: Match.stringLikeRegexp('^SecretsIdentitySecret') },
+            }),
+          ]),
+        },
+      });
+      expect(environmentOf(byName('webform'))[ENV.secretArn['identity-secret']]).toEqual({
+        Ref: expect.stringMatching(/^SecretsIdentitySecret/),
+      });
     });
 
     it('lets only the mail readers read the mail bucket, and gives them bucket and prefix', () => {
@@ -528,7 +605,7 @@ describe('CarebridgeStack', () => {
     });
   });
 
-  it('outputs the endpoints, topics, bucket, secret, user pool and table', () => {
+  it('outputs the endpoints, topics, bucket, secrets, user pool and table', () => {
     const always = [
       'ApiUrl',
       'ChatWebSocketUrl',
@@ -537,6 +614,7 @@ describe('CarebridgeStack', () => {
       'EmailFeedbackTopicArn',
       'SmsInboundTopicArn',
       'TwilioAuthTokenSecretArn',
+      'IdentitySecretArn',
       'UserPoolId',
       'UserPoolClientId',
       'IssuerUrl',
@@ -545,6 +623,9 @@ describe('CarebridgeStack', () => {
     for (const name of always) template.hasOutput(name, { Value: Match.anyValue() });
     expect(Object.keys(template.toJSON().Outputs)).not.toContain('ReceiptRuleSetName');
     full.hasOutput('ReceiptRuleSetName', { Value: { Ref: Match.stringLikeRegexp('^InboundMailRuleSet') } });
+    template.hasOutput('IdentitySecretArn', {
+      Value: { Ref: Match.stringLikeRegexp('^SecretsIdentitySecret') },
+    });
   });
 
   it('lets the dev stage delete its data and keeps it on any other stage', () => {
@@ -585,7 +666,7 @@ describe('CarebridgeStack', () => {
 
     expect(count('AwsSolutions-IAM5[Resource::*]')).toBe(definitions.length);
     expect(count('AwsSolutions-APIG4')).toBe(publicRoutes.length + websocketRoutes.length);
-    expect(count('AwsSolutions-SMG4')).toBe(2);
+    expect(count('AwsSolutions-SMG4')).toBe(3);
     expect(count('AwsSolutions-S1')).toBe(1);
     expect(count('AwsSolutions-SQS3')).toBe(failureQueues.length + topics.size);
     expect(

@@ -479,6 +479,26 @@ describe('local gateway over HTTP', () => {
     expect(received).toHaveLength(0);
   });
 
+  it('invokes a verification-link route without a JWT: its handler checks the link token itself', async () => {
+    // Prepare
+    const api = await start([
+      route({ path: '/v1/identity/verify', auth: 'verification-link' }),
+      route({ path: '/v1/customers/{id}/merge', method: 'POST', auth: 'staff' }),
+    ]);
+
+    // Act
+    const verify = await fetch(`${api.url}/v1/identity/verify?token=abc`);
+    const merge = await fetch(`${api.url}/v1/customers/01ABC/merge`, { method: 'POST', body: '{}' });
+
+    // Assess
+    expect(verify.status).toBe(200);
+    expect(merge.status).toBe(401);
+    expect(merge.headers.get('www-authenticate')).toMatch(/^Bearer error="invalid_token"/);
+    expect(received).toHaveLength(1);
+    expect(received[0]?.queryStringParameters).toEqual({ token: 'abc' });
+    expect(received[0]?.requestContext.authorizer).toBeUndefined();
+  });
+
   it('passes the verified claims of a valid token, groups rendered as API Gateway does', async () => {
     // Prepare
     const api = await start([route({ path: '/v1/customers', auth: 'staff' })]);

@@ -17,6 +17,7 @@ const world: LocalWorld = {
   queueUrls: new Map([
     ['routing', 'http://127.0.0.1:2/000000000000/carebridge-local-routing'],
     ['chat-fallback', 'http://127.0.0.1:2/000000000000/carebridge-local-chat-fallback'],
+    ['identity-verification', 'http://127.0.0.1:2/000000000000/carebridge-local-identity-verification'],
   ]),
   inboundMail: { bucket: 'carebridge-local-inbound-email', prefix: 'inbound/' },
   supportEmail: { address: 'support@support.carebridge.local', name: 'Customer Care' },
@@ -33,11 +34,19 @@ const world: LocalWorld = {
     wsUrl: 'ws://127.0.0.1:3000/chat',
     fallbackDelaySeconds: 5,
   },
+  identity: {
+    secret: 'an-identity-secret-of-at-least-32-bytes',
+    verifyUrl: 'http://127.0.0.1:3000/v1/identity/verify',
+  },
 };
 
 /** Every variable name ENV lists, functions of a queue name expanded for the manifest's queues. */
 function envNames(): string[] {
-  const names: string[] = [ENV.queueUrl('routing'), ENV.queueUrl('chat-fallback')];
+  const names: string[] = [
+    ENV.queueUrl('routing'),
+    ENV.queueUrl('chat-fallback'),
+    ENV.queueUrl('identity-verification'),
+  ];
   const visit = (value: unknown): void => {
     if (typeof value === 'string') names.push(value);
     else if (value !== null && typeof value === 'object') Object.values(value).forEach(visit);
@@ -71,8 +80,24 @@ describe('handler environment', () => {
     // Assess
     expect(environment.TWILIO_AUTH_TOKEN).toBe(world.twilio.authToken);
     expect(environment.CHAT_TOKEN_SECRET).toBe(world.chat.tokenSecret);
+    expect(environment.IDENTITY_SECRET).toBe(world.identity.secret);
     expect(FOREIGN_VARIABLES).toEqual(
-      expect.arrayContaining(['TWILIO_AUTH_TOKEN_SECRET_ARN', 'CHAT_TOKEN_SECRET_ARN']),
+      expect.arrayContaining([
+        'TWILIO_AUTH_TOKEN_SECRET_ARN',
+        'CHAT_TOKEN_SECRET_ARN',
+        'IDENTITY_SECRET_ARN',
+      ]),
+    );
+  });
+
+  it('tells the verification mailer where its links point: the local verify route', () => {
+    // Act
+    const environment = handlerEnvironment(world);
+
+    // Assess
+    expect(environment.IDENTITY_VERIFY_URL).toBe('http://127.0.0.1:3000/v1/identity/verify');
+    expect(environment.IDENTITY_VERIFICATION_QUEUE_URL).toBe(
+      'http://127.0.0.1:2/000000000000/carebridge-local-identity-verification',
     );
   });
 
