@@ -5,7 +5,7 @@
  */
 
 /** Queues a function sends to or consumes, by logical name. */
-export type QueueName = 'routing' | 'chat-fallback';
+export type QueueName = 'routing' | 'chat-fallback' | 'identity-verification';
 
 /** SNS topics a function is subscribed to. */
 export type TopicName =
@@ -15,7 +15,11 @@ export type TopicName =
   | 'sms-inbound';
 
 /** Secrets a function reads at cold start. */
-export type SecretName = 'twilio-auth-token' | 'chat-token';
+export type SecretName =
+  | 'twilio-auth-token'
+  | 'chat-token'
+  /** The key sites sign identities with (web form, chat) and verification links are signed with. */
+  | 'identity-secret';
 
 /** Access a function needs; the CDK app turns each into a least-privilege grant and its settings. */
 export interface FunctionAccess {
@@ -37,9 +41,16 @@ export interface FunctionAccess {
  * Who may call an HTTP route. `staff`: a JWT with a staff role, checked by the API's JWT authorizer.
  * The others are public at the gateway and authenticated by the handler itself: `honeypot` (anyone;
  * throttled, bots trapped), `twilio-signature` (the provider's request signature), `visitor-token`
- * (a chat visitor's signed token), `visitor-session` (anyone may start a chat session; throttled).
+ * (a chat visitor's signed token), `visitor-session` (anyone may start a chat session; throttled),
+ * `verification-link` (the signed, expiring token of a verification link mailed to the address).
  */
-export type RouteAuth = 'staff' | 'honeypot' | 'twilio-signature' | 'visitor-token' | 'visitor-session';
+export type RouteAuth =
+  | 'staff'
+  | 'honeypot'
+  | 'twilio-signature'
+  | 'visitor-token'
+  | 'visitor-session'
+  | 'verification-link';
 
 /** Per-function runtime settings where the defaults (10 s, 256 MB) do not fit. */
 export interface FunctionSettings {
@@ -104,7 +115,7 @@ export const FUNCTIONS = [
     method: 'POST',
     path: '/v1/channels/webform',
     auth: 'honeypot',
-    access: { table: 'write', sendsTo: ['routing'] },
+    access: { table: 'write', sendsTo: ['routing', 'identity-verification'], secrets: ['identity-secret'] },
     throttle: { rate: 20, burst: 40 },
   },
   {
@@ -126,7 +137,7 @@ export const FUNCTIONS = [
     method: 'POST',
     path: '/v1/chat/sessions',
     auth: 'visitor-session',
-    access: { secrets: ['chat-token'] },
+    access: { secrets: ['chat-token', 'identity-secret'] },
     throttle: { rate: 10, burst: 20 },
   },
   {
@@ -156,6 +167,38 @@ export const FUNCTIONS = [
     path: '/v1/customers/{id}',
     auth: 'staff',
     access: { table: 'read' },
+  },
+  {
+    kind: 'http',
+    name: 'customers-merge',
+    entry: 'functions/customers/merge.ts',
+    method: 'POST',
+    path: '/v1/customers/{id}/merge',
+    auth: 'staff',
+    access: { table: 'write' },
+  },
+  {
+    // The page a verification link opens: a button that confirms. Nothing is changed by a GET, so a mail
+    // scanner following links cannot confirm an address for whoever claimed it.
+    kind: 'http',
+    name: 'identity-verify-page',
+    entry: 'functions/identity/verify-page.ts',
+    method: 'GET',
+    path: '/v1/identity/verify',
+    auth: 'verification-link',
+    // Checks the link's token to say upfront whether it still works.
+    access: { secrets: ['identity-secret'] },
+    throttle: { rate: 10, burst: 20 },
+  },
+  {
+    kind: 'http',
+    name: 'identity-verify',
+    entry: 'functions/identity/verify.ts',
+    method: 'POST',
+    path: '/v1/identity/verify',
+    auth: 'verification-link',
+    access: { table: 'write', secrets: ['identity-secret'] },
+    throttle: { rate: 10, burst: 20 },
   },
   {
     kind: 'http',
@@ -211,7 +254,7 @@ export const FUNCTIONS = [
     name: 'chat-send-message',
     entry: 'functions/chat/send-message.ts',
     route: 'sendMessage',
-    access: { table: 'write', sendsTo: ['routing'], chatConnections: true },
+    access: { table: 'write', sendsTo: ['routing', 'identity-verification'], chatConnections: true },
   },
   {
     kind: 'mail',
@@ -246,6 +289,14 @@ export const FUNCTIONS = [
   },
   {
     kind: 'queue',
+    name: 'identity-verification-mailer',
+    entry: 'functions/identity/verification-mailer.ts',
+    queue: 'identity-verification',
+    batchSize: 10,
+    access: { table: 'write', sendsEmail: true, secrets: ['identity-secret'] },
+  },
+  {
+    kind: 'queue',
     name: 'chat-email-fallback',
     entry: 'functions/chat/email-fallback.ts',
     queue: 'chat-fallback',
@@ -265,8 +316,18 @@ export const ENV = {
   inboundMailBucket: 'INBOUND_EMAIL_BUCKET',
   inboundMailPrefix: 'INBOUND_EMAIL_PREFIX',
   /** Secrets: the ARN on AWS; the local stack passes the value itself in the sibling variable. */
-  secretArn: { 'twilio-auth-token': 'TWILIO_AUTH_TOKEN_SECRET_ARN', 'chat-token': 'CHAT_TOKEN_SECRET_ARN' },
-  secretValue: { 'twilio-auth-token': 'TWILIO_AUTH_TOKEN', 'chat-token': 'CHAT_TOKEN_SECRET' },
+  secretArn: {
+    'twilio-auth-token': 'TWILIO_AUTH_TOKEN_SECRET_ARN',
+    'chat-token': 'CHAT_TOKEN_SECRET_ARN',
+    'identity-secret': 'IDENTITY_SECRET_ARN',
+  },
+  secretValue: {
+    'twilio-auth-token': 'TWILIO_AUTH_TOKEN',
+    'chat-token': 'CHAT_TOKEN_SECRET',
+    'identity-secret': 'IDENTITY_SECRET',
+  },
+  /** The public URL of `GET /v1/identity/verify`, which verification links point at. */
+  identityVerifyUrl: 'IDENTITY_VERIFY_URL',
   email: {
     from: 'SUPPORT_EMAIL_ADDRESS',
     fromName: 'SUPPORT_EMAIL_NAME',

@@ -28,6 +28,15 @@ export class ConflictError extends CarebridgeError {
   override name = 'ConflictError';
 }
 
+/**
+ * An idempotency key (a web-form `submissionId`, a chat `clientMessageId`, a provider message id) came
+ * back with different content or from another sender: not a retry, so it is refused, never answered
+ * with the first message's ids.
+ */
+export class IdempotencyKeyReusedError extends ConflictError {
+  override name = 'IdempotencyKeyReusedError';
+}
+
 /** The caller is not allowed to do this (authenticated, but lacks the role). */
 export class ForbiddenError extends CarebridgeError {
   override name = 'ForbiddenError';
@@ -50,12 +59,18 @@ export class DeliveryError extends CarebridgeError {
 
 /**
  * A message cannot be sent to this customer on this channel: they opted out, the address is
- * undeliverable, or they have no address for it. `reason` is stable for clients to branch on.
+ * undeliverable, they have no address for it, or the only address is a claim this conversation does not
+ * vouch for. `reason` is stable for clients to branch on.
  */
 export class NotDeliverableError extends ConflictError {
   override name = 'NotDeliverableError';
   constructor(
-    readonly reason: 'opted_out' | 'undeliverable' | 'no_address' | 'channel_unavailable',
+    readonly reason:
+      | 'opted_out'
+      | 'undeliverable'
+      | 'no_address'
+      | 'unverified_address'
+      | 'channel_unavailable',
     message: string,
   ) {
     super(message);

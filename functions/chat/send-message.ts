@@ -7,6 +7,7 @@ import { CHAT_FRAME_MAX_BYTES, SendMessageFrameSchema } from '../../shared/chann
 import { receiveChatMessage, requireLiveConnection } from '../../shared/channels/chat/receive-message.js';
 import { systemClock } from '../../shared/clock.js';
 import { requireEnv } from '../../shared/config/env.js';
+import { queueVerificationRequester } from '../../shared/identity/verification-request.js';
 import { queueHandoff } from '../../shared/routing/handoff.js';
 import { createDb } from '../../shared/store/db.js';
 import { parseInput } from '../lib/http.js';
@@ -20,7 +21,13 @@ import {
 } from '../lib/websocket.js';
 
 const db = createDb(requireEnv('TABLE_NAME'));
-const handoff = queueHandoff(new SQSClient({}), requireEnv('ROUTING_QUEUE_URL'));
+const sqs = new SQSClient({});
+const receiver = {
+  db,
+  handoff: queueHandoff(sqs, requireEnv('ROUTING_QUEUE_URL')),
+  clock: systemClock,
+  requestVerification: queueVerificationRequester(sqs, requireEnv('IDENTITY_VERIFICATION_QUEUE_URL')),
+};
 const connections = createConnectionsClient(readCallbackUrl());
 
 /**
@@ -37,7 +44,7 @@ export const handler = middy<WebSocketEvent, WebSocketResult>()
     const frame = parseInput(SendMessageFrameSchema, readFrame(event, CHAT_FRAME_MAX_BYTES));
     const connection = await requireLiveConnection(db, connectionId, systemClock);
     const receivedAt = new Date(requestTimeEpoch).toISOString();
-    const result = await receiveChatMessage(db, handoff, connection, frame, receivedAt, systemClock);
+    const result = await receiveChatMessage(receiver, connection, frame, receivedAt);
     const { clientMessageId } = frame;
     const duplicate = result.outcome === 'duplicate';
     const acked = await postFrame(connections, connectionId, {

@@ -12,6 +12,7 @@ import {
   ContentionError,
   DeliveryError,
   ForbiddenError,
+  IdempotencyKeyReusedError,
   NotDeliverableError,
   NotFoundError,
   UnauthorizedError,
@@ -78,6 +79,23 @@ export function readJsonBody(event: HttpEvent, maxBytes: number): unknown {
       cause: error,
     });
   }
+}
+
+/**
+ * Reads an HTML form's body (`application/x-www-form-urlencoded`): refused above `maxBytes` (413) or with
+ * another content type (415). Repeated fields keep their first value. The result is still unvalidated.
+ */
+export function readFormBody(event: HttpEvent, maxBytes: number): Record<string, string> {
+  const raw = event.body ?? '';
+  const bytes = event.isBase64Encoded ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8');
+  if (bytes.length > maxBytes)
+    throw new HttpError(413, 'payload_too_large', `body exceeds ${maxBytes} bytes`);
+  if (!/^application\/x-www-form-urlencoded\b/i.test(headerValue(event, 'content-type') ?? '')) {
+    throw new HttpError(415, 'unsupported_media_type', 'send application/x-www-form-urlencoded');
+  }
+  const fields: Record<string, string> = {};
+  for (const [name, value] of new URLSearchParams(bytes.toString('utf8'))) fields[name] ??= value;
+  return fields;
 }
 
 /** A header by case-insensitive name. */
@@ -175,6 +193,7 @@ function statusOf(error: CarebridgeError): [number, string] {
   if (error instanceof UnauthorizedError) return [401, 'unauthorized'];
   if (error instanceof ForbiddenError) return [403, 'forbidden'];
   if (error instanceof NotFoundError) return [404, 'not_found'];
+  if (error instanceof IdempotencyKeyReusedError) return [409, 'idempotency_key_reused'];
   if (error instanceof ConflictError) return [409, 'conflict'];
   if (error instanceof ContentionError) return [503, 'busy'];
   if (error instanceof DeliveryError) return [502, 'delivery_failed'];

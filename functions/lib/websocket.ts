@@ -3,7 +3,7 @@ import type { MiddlewareObj } from '@middy/core';
 import * as z from 'zod/mini';
 import { postFrame } from '../../shared/channels/chat/connections-api.js';
 import { ClientMessageIdSchema, type ServerFrame } from '../../shared/channels/chat/protocol.js';
-import { UnauthorizedError, ValidationError } from '../../shared/errors.js';
+import { IdempotencyKeyReusedError, UnauthorizedError, ValidationError } from '../../shared/errors.js';
 import { HttpError } from './http.js';
 import { logger } from './logger.js';
 
@@ -112,6 +112,9 @@ function errorFrame(error: unknown, clientMessageId: string | undefined): [numbe
   }
   if (error instanceof HttpError && error.statusCode === 413) {
     return [200, { type: 'error', error: 'payload_too_large', message: error.message, ...echo }];
+  }
+  if (error instanceof IdempotencyKeyReusedError) {
+    return [200, { type: 'error', error: 'idempotency_key_reused', message: error.message, ...echo }];
   }
   if (error instanceof UnauthorizedError) {
     return [200, { type: 'error', error: 'session_expired', message: 'start a new chat session', ...echo }];

@@ -1,8 +1,16 @@
+import { createHash } from 'node:crypto';
 import type { CountryCode } from 'libphonenumber-js';
 import * as z from 'zod/mini';
 import type { Clock } from '../clock.js';
+import { SiteSignatureSchema, signedIdentities } from '../identity/site-signature.js';
+import { type VerificationRequester, verificationFor } from '../identity/verification-request.js';
 import { InvalidIdentityError, normalizeEmail, normalizePhone } from '../ingest/identity.js';
-import type { IdentityRef, InboundMessage } from '../schemas/index.js';
+import { ingestInbound } from '../ingest/ingest.js';
+import type { RoutingHandoff } from '../routing/handoff.js';
+import type { InboundMessage, TrustedIdentity } from '../schemas/index.js';
+import type { Db } from '../store/db.js';
+import { claimSubmissionId } from '../store/submission-markers.js';
+import { messageBody, noLoneSurrogates, singleLine } from '../text/sanitize.js';
 
 /** Largest accepted `message`, in UTF-8 bytes. */
 export const WEBFORM_MESSAGE_MAX_BYTES = 10 * 1024;
@@ -21,9 +29,18 @@ function identityField<T>(normalize: (raw: string) => T) {
   };
 }
 
+/** A single-line text field: lone surrogates refused, control and bidi characters removed. */
+function singleLineField(max: number) {
+  return z.pipe(
+    z.string().check(z.maxLength(max), noLoneSurrogates()),
+    z.transform((text: string) => singleLine(text)),
+  );
+}
+
 /**
- * A web-form submission. Strict: unknown keys are refused. `website` is a honeypot: hidden from
- * people by the form, filled in by bots.
+ * A web-form submission. Strict: unknown keys are refused. `emailSignature` / `phoneSignature` are the
+ * site's HMAC of the value (shared/identity/site-signature.ts); without one the value is a claim.
+ * `website` is a honeypot: hidden from people by the form, filled in by bots.
  */
 export function webFormSubmissionSchema(defaultCountry?: CountryCode) {
   return z
@@ -31,20 +48,27 @@ export function webFormSubmissionSchema(defaultCountry?: CountryCode) {
       email: z.optional(
         z.pipe(z.string().check(z.maxLength(254)), z.transform(identityField(normalizeEmail))),
       ),
+      emailSignature: z.optional(SiteSignatureSchema),
       phone: z.optional(
         z.pipe(
           z.string().check(z.maxLength(32)),
           z.transform(identityField((raw) => normalizePhone(raw, defaultCountry))),
         ),
       ),
-      name: z.optional(z.string().check(z.trim(), z.maxLength(200))),
-      subject: z.optional(z.string().check(z.trim(), z.maxLength(200))),
-      message: z.string().check(
-        z.trim(),
-        z.minLength(1, 'must not be empty'),
-        z.refine((text) => Buffer.byteLength(text, 'utf8') <= WEBFORM_MESSAGE_MAX_BYTES, {
-          message: `must be at most ${WEBFORM_MESSAGE_MAX_BYTES} bytes`,
-        }),
+      phoneSignature: z.optional(SiteSignatureSchema),
+      name: z.optional(singleLineField(200)),
+      subject: z.optional(singleLineField(200)),
+      message: z.pipe(
+        z.string().check(
+          noLoneSurrogates(),
+          z.refine((text) => Buffer.byteLength(text, 'utf8') <= WEBFORM_MESSAGE_MAX_BYTES, {
+            message: `must be at most ${WEBFORM_MESSAGE_MAX_BYTES} bytes`,
+          }),
+        ),
+        z.pipe(
+          z.transform((text: string) => messageBody(text).trim()),
+          z.string().check(z.minLength(1, 'must not be empty')),
+        ),
       ),
       submissionId: z.optional(
         z.string().check(z.regex(/^[A-Za-z0-9._:-]{8,128}$/, 'must be 8-128 letters, digits or . _ : -')),
@@ -70,28 +94,82 @@ export function isBotSubmission(submission: WebFormSubmission): boolean {
   return (submission.website ?? '').trim() !== '';
 }
 
+/** What receiving a web-form submission needs; built once at module scope by the handler. */
+export interface WebFormReceiver {
+  readonly db: Db;
+  readonly handoff: RoutingHandoff;
+  readonly clock: Clock;
+  /** The identity secret that site signatures are checked with; loaded when a signature comes. */
+  readonly identitySecret: () => Promise<Uint8Array>;
+  /** Mails a verification link to a claimed email that created its customer. */
+  readonly requestVerification: VerificationRequester;
+}
+
+/** The public answer: the id of the recorded message, and nothing about any customer. */
+export interface WebFormReceipt {
+  readonly interactionId: string;
+}
+
 /**
- * Maps a submission to the canonical message. With a submissionId the form's retries are idempotent;
- * without one every submission is a new message.
+ * Receives a web-form submission:
+ * 1. site signatures are checked (a bad one is a ValidationError naming the field): signed identities
+ *    are verified, the others claimed;
+ * 2. a bot (honeypot filled) gets an answer of the same shape, and nothing is stored;
+ * 3. the message id is `<formId>:<submissionId>`, or, without a submissionId, the id of an identical
+ *    submission (same sender and text) of the last ten minutes, so a double click is recorded once;
+ * 4. ingest (claims never reach another customer), hand-off to routing, and a verification link for a
+ *    claimed email that created its customer.
+ * A reused submissionId with other content is IdempotencyKeyReusedError (409).
  */
-export function webFormToInbound(
+export async function receiveWebForm(
+  receiver: WebFormReceiver,
   submission: WebFormSubmission,
   receivedAt: string,
-  clock: Clock,
-): InboundMessage {
-  const identities: IdentityRef[] = [];
-  if (submission.email) identities.push({ kind: 'email', value: submission.email });
-  if (submission.phone) identities.push({ kind: 'phone', value: submission.phone });
+): Promise<WebFormReceipt> {
+  const identities = await signedIdentities(submission, receiver.identitySecret);
+  if (isBotSubmission(submission)) return { interactionId: receiver.clock.newId() };
   const formId = submission.formId ?? 'default';
+  const submissionId =
+    submission.submissionId ??
+    (await claimSubmissionId(
+      receiver.db,
+      formId,
+      contentHash(submission, identities),
+      `auto-${receiver.clock.newId()}`,
+      Math.floor(Date.parse(receiver.clock.now()) / 1000),
+    ));
+  const message = webFormToInbound(submission, identities, `${formId}:${submissionId}`, receivedAt);
+  const result = await ingestInbound(receiver.db, message, receiver.clock);
+  await receiver.handoff(result);
+  const verification = verificationFor(message, result);
+  if (verification) await receiver.requestVerification(verification);
+  return { interactionId: result.interactionId };
+}
+
+/** Maps a submission to the canonical message, with identities whose trust is already decided. */
+export function webFormToInbound(
+  submission: WebFormSubmission,
+  identities: readonly TrustedIdentity[],
+  providerMessageId: string,
+  receivedAt: string,
+): InboundMessage {
   return {
     channel: 'webform',
-    providerMessageId: `${formId}:${submission.submissionId ?? clock.newId()}`,
+    providerMessageId,
     receivedAt,
-    identities,
+    identities: [...identities],
     ...(submission.name ? { name: submission.name } : {}),
     ...(submission.subject ? { subject: submission.subject } : {}),
     body: submission.message,
     attachments: [],
-    providerRefs: { formId },
+    providerRefs: { formId: submission.formId ?? 'default' },
   };
+}
+
+/** What makes two submissions the same: the form, the sender's identities, the name and the text. */
+function contentHash(submission: WebFormSubmission, identities: readonly TrustedIdentity[]): string {
+  const sender = identities.map((identity) => `${identity.kind}:${identity.value}:${identity.trust}`).sort();
+  return createHash('sha256')
+    .update(JSON.stringify([sender, submission.name ?? '', submission.subject ?? '', submission.message]))
+    .digest('hex');
 }

@@ -1,7 +1,7 @@
 import { type CountryCode, parsePhoneNumberFromString } from 'libphonenumber-js';
 import * as z from 'zod/mini';
 import { CarebridgeError } from '../errors.js';
-import type { IdentityKind, IdentityRef } from '../schemas/index.js';
+import type { IdentityKind, IdentityRef, TrustedIdentity } from '../schemas/index.js';
 
 const EmailSchema = z.email().check(z.maxLength(254));
 
@@ -53,7 +53,7 @@ export function identityString(identity: IdentityRef): string {
 }
 
 /** Removes repeated identities, keeping the first occurrence's position. */
-export function uniqueIdentities(identities: readonly IdentityRef[]): IdentityRef[] {
+export function uniqueIdentities<T extends IdentityRef>(identities: readonly T[]): T[] {
   const seen = new Set<string>();
   return identities.filter((identity) => {
     const key = identityString(identity);
@@ -61,4 +61,17 @@ export function uniqueIdentities(identities: readonly IdentityRef[]): IdentityRe
     seen.add(key);
     return true;
   });
+}
+
+/**
+ * Removes repeated identities, keeping the first occurrence's position; an identity given both as a
+ * claim and verified counts as verified (the proof covers the claim).
+ */
+export function uniqueTrustedIdentities(identities: readonly TrustedIdentity[]): TrustedIdentity[] {
+  const verified = new Set(
+    identities.filter((identity) => identity.trust === 'verified').map(identityString),
+  );
+  return uniqueIdentities(identities).map((identity) =>
+    verified.has(identityString(identity)) ? { ...identity, trust: 'verified' as const } : identity,
+  );
 }

@@ -1,6 +1,6 @@
 import { GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { Clock } from '../clock.js';
-import { ConflictError, ContentionError, NotFoundError } from '../errors.js';
+import { ContentionError, IdempotencyKeyReusedError, NotFoundError } from '../errors.js';
 import { openingAssignment } from '../routing/opening-assignment.js';
 import { SLA_POLICY, serviceLevelDueTimes } from '../routing/sla-policy.js';
 import type {
@@ -8,14 +8,15 @@ import type {
   Conversation,
   Customer,
   Identity,
-  IdentityRef,
   InboundMessage,
   Interaction,
+  TrustedIdentity,
 } from '../schemas/index.js';
 import { getConversation } from '../store/conversations.js';
-import { getCustomerVersion } from '../store/customers.js';
+import { getCustomerVersion, getCustomerVersions } from '../store/customers.js';
 import type { Db } from '../store/db.js';
 import { getIdentities } from '../store/identities.js';
+import { profileIdentitiesWrite, proveClaimWrite } from '../store/identity-writes.js';
 import {
   conversationItem,
   customerItem,
@@ -25,8 +26,9 @@ import {
 } from '../store/items.js';
 import { customerKey, identityKey, inboundInteractionKey } from '../store/keys.js';
 import { cancelledTransaction, conditionFailedItem } from '../store/write-errors.js';
-import { identityString, uniqueIdentities } from './identity.js';
+import { identityString, uniqueTrustedIdentities } from './identity.js';
 import { mergeCustomers } from './merge-customers.js';
+import { type Resolution, resolveIdentities } from './resolve-identities.js';
 
 /** What ingest did with one inbound message; handed to routing. */
 export interface IngestResult {
@@ -78,16 +80,16 @@ export async function ingestInbound(
   clock: Clock,
   options: IngestOptions = {},
 ): Promise<IngestResult> {
-  const identities = uniqueIdentities(message.identities);
+  const identities = uniqueTrustedIdentities(message.identities);
   const interactionId = clock.newId();
   const mergedCustomerIds: string[] = [];
 
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const owned = await getIdentities(db, identities, attempt > 0);
-    const ownerIds = [...new Set(owned.map((identity) => identity.customerId))];
+    const stored = await getIdentities(db, identities, attempt > 0);
+    const resolution = resolveIdentities(identities, stored);
 
-    if (ownerIds.length > 1) {
-      mergedCustomerIds.push(...(await mergeCustomers(db, ownerIds, clock)));
+    if (resolution.kind === 'merge') {
+      mergedCustomerIds.push(...(await mergeCustomers(db, resolution.customerIds, clock)));
       continue;
     }
 
@@ -95,17 +97,22 @@ export async function ingestInbound(
       db,
       message,
       identities,
+      resolution,
       interactionId,
       clock,
       mergedCustomerIds,
       conversationHint: options.conversationHint,
       consistent: attempt > 0,
     };
-    const [ownerId] = ownerIds;
+    const ownerId = resolution.customerId;
     const result =
       ownerId === undefined
         ? await recordForNewCustomer(context)
-        : await recordForKnownCustomer(context, ownerId, owned);
+        : await recordForKnownCustomer(
+            context,
+            ownerId,
+            stored.filter((identity) => identity.customerId === ownerId),
+          );
     if (result) return result;
   }
   throw new ContentionError('identity or conversation kept changing while recording the message');
@@ -114,7 +121,8 @@ export async function ingestInbound(
 interface AttemptContext {
   readonly db: Db;
   readonly message: InboundMessage;
-  readonly identities: readonly IdentityRef[];
+  readonly identities: readonly TrustedIdentity[];
+  readonly resolution: Extract<Resolution, { kind: 'record' }>;
   readonly interactionId: string;
   readonly clock: Clock;
   readonly mergedCustomerIds: readonly string[];
@@ -127,7 +135,7 @@ interface AttemptContext {
 type AttemptResult = IngestResult | undefined;
 
 async function recordForNewCustomer(context: AttemptContext): Promise<AttemptResult> {
-  const { db, message, identities, clock } = context;
+  const { db, message, resolution, clock } = context;
   const now = clock.now();
   const customerId = clock.newId();
   const conversation = openConversation(context, customerId, now);
@@ -135,7 +143,7 @@ async function recordForNewCustomer(context: AttemptContext): Promise<AttemptRes
   const customer: Customer = {
     customerId,
     ...(message.name ? { name: message.name } : {}),
-    identities: [...identities],
+    identities: [...resolution.add, ...resolution.takeOver.map(asVerified)],
     consent: {},
     ...(pointTo ? { openConversationId: pointTo } : {}),
     mergedFrom: [],
@@ -144,7 +152,8 @@ async function recordForNewCustomer(context: AttemptContext): Promise<AttemptRes
     updatedAt: now,
   };
   const interaction = buildInteraction(context, customerId, conversation.conversationId, now);
-  const identityPuts = identities.map((identity) => newIdentityPut(db, identity, customerId, pointTo, now));
+  const identityWrites = await identityOwnershipWrites(context, customerId, pointTo, now);
+  if (identityWrites === undefined) return undefined;
   return writeTransaction(context, interaction, [
     {
       Put: {
@@ -154,7 +163,7 @@ async function recordForNewCustomer(context: AttemptContext): Promise<AttemptRes
       },
     },
     { Put: { TableName: db.tableName, Item: conversationItem(conversation) } },
-    ...identityPuts,
+    ...identityWrites,
   ]).then((result) => result && { ...result, customerCreated: true, conversationOpened: true });
 }
 
@@ -163,17 +172,18 @@ async function recordForKnownCustomer(
   customerId: string,
   owned: readonly Identity[],
 ): Promise<AttemptResult> {
-  const { db, identities, clock } = context;
-  const ownedKeys = new Set(owned.map(identityString));
-  const unknown = identities.filter((identity) => !ownedKeys.has(identityString(identity)));
+  const { db, resolution, clock } = context;
+  const touched = new Set(
+    [...resolution.add, ...resolution.takeOver, ...resolution.upgrade].map(identityString),
+  );
   const pointer = owned[0]?.conversationId;
   const pointersAgree = owned.every((identity) => identity.conversationId === pointer);
   const hinted = await hintedConversation(context, customerId, pointer);
 
-  if (unknown.length === 0 && hinted !== undefined) {
+  if (touched.size === 0 && hinted !== undefined) {
     return putInteraction(context, buildInteraction(context, customerId, hinted, clock.now()));
   }
-  if (unknown.length === 0 && pointer !== undefined && pointersAgree) {
+  if (touched.size === 0 && pointer !== undefined && pointersAgree) {
     return putInteraction(context, buildInteraction(context, customerId, pointer, clock.now()));
   }
 
@@ -193,27 +203,29 @@ async function recordForKnownCustomer(
   const pointTo = opened ? openPointer(opened) : customer.openConversationId;
 
   // Every identity must point at the open conversation: all of them when it is new, else the stale ones.
-  const toRepoint =
+  // Identities this message writes anyway are pointed by that write.
+  const toRepoint = (
     pointTo === undefined
       ? []
       : opened
-        ? customer.identities.filter(
-            (identity) => !unknown.some((u) => identityString(u) === identityString(identity)),
-          )
-        : owned.filter((identity) => identity.conversationId !== pointTo);
+        ? customer.identities
+        : owned.filter((identity) => identity.conversationId !== pointTo)
+  ).filter((identity) => !touched.has(identityString(identity)));
   const names: Record<string, string> = { '#version': 'version', '#updatedAt': 'updatedAt' };
   const values: Record<string, unknown> = { ':version': version, ':next': version + 1, ':now': now };
   const sets = ['#version = :next', '#updatedAt = :now'];
-  if (unknown.length > 0) {
+  if (touched.size > 0) {
     names['#identities'] = 'identities';
-    values[':unknown'] = unknown;
-    sets.push('#identities = list_append(#identities, :unknown)');
+    values[':identities'] = profileIdentitiesAfter(customer.identities, resolution);
+    sets.push('#identities = :identities');
   }
   if (opened && pointTo) {
     names['#open'] = 'openConversationId';
     values[':open'] = pointTo;
     sets.push('#open = :open');
   }
+  const identityWrites = await identityOwnershipWrites(context, customerId, pointTo, now);
+  if (identityWrites === undefined) return undefined;
   return writeTransaction(context, interaction, [
     {
       Update: {
@@ -226,7 +238,7 @@ async function recordForKnownCustomer(
       },
     },
     ...(opened ? [{ Put: { TableName: db.tableName, Item: conversationItem(opened) } }] : []),
-    ...unknown.map((identity) => newIdentityPut(db, identity, customerId, pointTo, now)),
+    ...identityWrites,
     ...toRepoint.map((identity) => ({
       Update: {
         TableName: db.tableName,
@@ -237,6 +249,68 @@ async function recordForKnownCustomer(
       },
     })),
   ]).then((result) => result && { ...result, conversationOpened: opened !== undefined });
+}
+
+/** The profile's identities once this message's additions, take-overs and upgrades are applied. */
+function profileIdentitiesAfter(
+  current: readonly TrustedIdentity[],
+  resolution: AttemptContext['resolution'],
+): TrustedIdentity[] {
+  const upgraded = new Set(resolution.upgrade.map(identityString));
+  return [
+    ...current.map((identity) =>
+      upgraded.has(identityString(identity)) ? { ...identity, trust: 'verified' as const } : identity,
+    ),
+    ...resolution.add,
+    ...resolution.takeOver.map(asVerified),
+  ];
+}
+
+function asVerified(identity: Identity): TrustedIdentity {
+  return { kind: identity.kind, value: identity.value, trust: 'verified' };
+}
+
+/**
+ * The writes that give `customerId` the identities this message adds, takes over or proves: new items
+ * (unique by condition), claimed items of others re-pointed (guarded by their owner and trust, with that
+ * owner's profile losing the identity in the same transaction) and claimed items of its own upgraded.
+ * Undefined when a previous owner's profile changed under us (re-read and retry).
+ */
+async function identityOwnershipWrites(
+  context: AttemptContext,
+  customerId: string,
+  pointTo: string | undefined,
+  now: string,
+): Promise<TransactItems | undefined> {
+  const { db, resolution } = context;
+  const writes: TransactItems = resolution.add.map((identity) =>
+    newIdentityPut(db, identity, customerId, pointTo, resolution.claimSetSize, now),
+  );
+  for (const item of [...resolution.takeOver, ...resolution.upgrade]) {
+    writes.push(proveClaimWrite(db, item, item.customerId, customerId, pointTo));
+  }
+  if (resolution.takeOver.length === 0) return writes;
+
+  const previousOwners = await getCustomerVersions(db, [
+    ...new Set(resolution.takeOver.map((item) => item.customerId)),
+  ]);
+  for (const { customer, version } of previousOwners.values()) {
+    const lost = new Set(
+      resolution.takeOver.filter((item) => item.customerId === customer.customerId).map(identityString),
+    );
+    writes.push(
+      profileIdentitiesWrite(
+        db,
+        customer.customerId,
+        version,
+        customer.identities.filter((identity) => !lost.has(identityString(identity))),
+        now,
+      ),
+    );
+  }
+  return previousOwners.size === new Set(resolution.takeOver.map((item) => item.customerId)).size
+    ? writes
+    : undefined;
 }
 
 /**
@@ -318,8 +392,9 @@ async function writeTransaction(
 }
 
 /**
- * The first delivery's result. A provider message id reused by a different sender is not a retry:
- * it is refused rather than answered with another customer's ids.
+ * The first delivery's result. A provider message id reused by a different sender or for different
+ * content is not a retry: it is refused (409 `idempotency_key_reused`) rather than answered with the
+ * first message's ids.
  */
 async function duplicateOf(
   context: AttemptContext,
@@ -327,10 +402,14 @@ async function duplicateOf(
 ): Promise<IngestResult> {
   const item = oldItem ?? (await readInteraction(context));
   const first = interactionFromItem(item);
+  const { message } = context;
   const sameSender = first.identities.some((stored) =>
     context.identities.some((identity) => identityString(identity) === identityString(stored)),
   );
-  if (!sameSender) throw new ConflictError('this message id was already used by another sender');
+  const sameContent = first.body === message.body && (first.subject ?? '') === (message.subject ?? '');
+  if (!sameSender || !sameContent) {
+    throw new IdempotencyKeyReusedError('this message id was already used for another message');
+  }
   return {
     outcome: 'duplicate',
     customerId: first.customerId,
@@ -377,14 +456,17 @@ function buildInteraction(
   conversationId: string,
   now: string,
 ): Interaction {
-  const { message, identities, interactionId } = context;
+  const { message, resolution, interactionId } = context;
   return {
     interactionId,
     customerId,
     conversationId,
     direction: 'inbound',
     channel: message.channel,
-    identities: [...identities],
+    identities: [...resolution.recorded],
+    ...(resolution.possibleMatches.length > 0
+      ? { possibleMatches: resolution.possibleMatches.slice(0, 5) }
+      : {}),
     ...(message.subject ? { subject: message.subject } : {}),
     body: message.body,
     attachments: message.attachments,
@@ -419,22 +501,26 @@ function openConversation(context: AttemptContext, customerId: string, now: stri
 }
 
 /**
- * Writes an identity that nobody owns yet. The condition is what makes identities unique: of two
- * simultaneous first messages from one address, one transaction is cancelled here.
+ * Writes an identity that nobody owns yet, with its trust. The condition is what makes identities
+ * unique: of two simultaneous first messages from one address, one transaction is cancelled here.
  */
 function newIdentityPut(
   db: Db,
-  identity: IdentityRef,
+  identity: TrustedIdentity,
   customerId: string,
   conversationId: string | undefined,
+  claimSetSize: number | undefined,
   now: string,
 ) {
   return {
     Put: {
       TableName: db.tableName,
       Item: identityItem({
-        ...identity,
+        kind: identity.kind,
+        value: identity.value,
         customerId,
+        trust: identity.trust,
+        ...(identity.trust === 'claimed' && claimSetSize !== undefined ? { claimSetSize } : {}),
         ...(conversationId ? { conversationId } : {}),
         createdAt: now,
       }),

@@ -22,13 +22,18 @@ const MAX_TRANSACTION_ITEMS = 100;
  *   conversation (else the oldest merged one) is the one new messages continue;
  * - consent per channel: an opt-out on either side wins, else the latest opt-in.
  *
+ * - `vouched` (a supervisor confirmed the match): every identity of the merged customer becomes
+ *   verified, since staff vouch for it; an automatic merge keeps each identity's trust.
+ *
  * Returns the ids merged away, or an empty list when a concurrent change won (re-read and retry).
  */
 export async function mergeCustomers(
   db: Db,
   customerIds: readonly string[],
   clock: Clock,
+  options: { readonly vouched?: boolean } = {},
 ): Promise<string[]> {
+  const vouched = options.vouched === true;
   const profiles = await getCustomerVersions(db, customerIds);
   const found = [...profiles.values()];
   if (found.length !== customerIds.length || found.some(({ customer }) => customer.mergedInto)) return [];
@@ -40,7 +45,7 @@ export async function mergeCustomers(
     survivor.customer.openConversationId ??
     losers.find(({ customer }) => customer.openConversationId)?.customer.openConversationId;
   const survivorId = survivor.customer.customerId;
-  const merged = mergedProfile(survivor, losers, openConversationId, now);
+  const merged = mergedProfile(survivor, losers, openConversationId, now, vouched);
 
   const items: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']> = [
     {
@@ -83,12 +88,14 @@ export async function mergeCustomers(
       });
     }
     for (const identity of customer.identities) {
-      items.push(repointIdentity(db, identity, customer.customerId, survivorId, openConversationId));
+      items.push(repointIdentity(db, identity, customer.customerId, survivorId, openConversationId, vouched));
     }
   }
-  if (!survivor.customer.openConversationId && openConversationId) {
-    for (const identity of survivor.customer.identities) {
-      items.push(repointIdentity(db, identity, survivorId, survivorId, openConversationId));
+  const repointSurvivor = !survivor.customer.openConversationId && openConversationId !== undefined;
+  for (const identity of survivor.customer.identities) {
+    if (repointSurvivor || (vouched && identity.trust === 'claimed')) {
+      const pointTo = repointSurvivor ? openConversationId : survivor.customer.openConversationId;
+      items.push(repointIdentity(db, identity, survivorId, survivorId, pointTo, vouched));
     }
   }
   if (items.length > MAX_TRANSACTION_ITEMS) {
@@ -119,6 +126,7 @@ function mergedProfile(
   losers: readonly VersionedCustomer[],
   openConversationId: string | undefined,
   now: string,
+  vouched: boolean,
 ): Customer {
   const all = [survivor, ...losers].map(({ customer }) => customer);
   const lastInteractionAt = all
@@ -131,7 +139,9 @@ function mergedProfile(
   return {
     ...rest,
     ...(name ? { name } : {}),
-    identities: uniqueIdentities(all.flatMap((customer) => customer.identities)),
+    identities: uniqueIdentities(all.flatMap((customer) => customer.identities)).map((identity) =>
+      vouched ? { ...identity, trust: 'verified' as const } : identity,
+    ),
     consent: mergeConsent(all.map((customer) => customer.consent)),
     mergedFrom: [
       ...new Set(
@@ -163,19 +173,25 @@ function repointIdentity(
   fromCustomerId: string,
   toCustomerId: string,
   conversationId: string | undefined,
+  vouched: boolean,
 ) {
+  // A moved claim no longer describes a customer made of claims alone (see IdentitySchema).
+  const sets = ['customerId = :to'];
+  const removes = ['claimSetSize'];
+  if (conversationId) sets.push('conversationId = :conversation');
+  else removes.push('conversationId');
+  if (vouched) sets.push('trust = :verified');
   return {
     Update: {
       TableName: db.tableName,
       Key: identityKey(identity),
-      UpdateExpression: conversationId
-        ? 'SET customerId = :to, conversationId = :conversation'
-        : 'SET customerId = :to REMOVE conversationId',
+      UpdateExpression: `SET ${sets.join(', ')} REMOVE ${removes.join(', ')}`,
       ConditionExpression: 'customerId = :from',
       ExpressionAttributeValues: {
         ':to': toCustomerId,
         ':from': fromCustomerId,
         ...(conversationId ? { ':conversation': conversationId } : {}),
+        ...(vouched ? { ':verified': 'verified' } : {}),
       },
     },
   };

@@ -1,5 +1,13 @@
 import { NotDeliverableError } from '../errors.js';
-import type { Customer, Identity, IdentityKind, IdentityRef, Interaction } from '../schemas/index.js';
+import type {
+  Customer,
+  Identity,
+  IdentityKind,
+  IdentityRef,
+  Interaction,
+  TrustedIdentity,
+} from '../schemas/index.js';
+import type { ConversationInbound } from '../store/interactions.js';
 import type { ReplyChannel } from './sender.js';
 
 const ADDRESS_KIND: Record<ReplyChannel, IdentityKind> = { email: 'email', sms: 'phone', chat: 'visitor' };
@@ -18,26 +26,54 @@ export function replyChannel(
   if (channel === 'email' || channel === 'sms' || channel === 'chat') return channel;
   const preferred = customer.preferredChannel;
   if (preferred === 'email' || preferred === 'sms') return preferred;
-  return customer.identities.some((identity) => identity.kind === 'email') ? 'email' : 'sms';
+  const addresses = answering?.identities ?? customer.identities;
+  return addresses.some((identity) => identity.kind === 'email') ? 'email' : 'sms';
 }
 
 /**
- * The address to write to on `channel`: the one the customer wrote from when answering them on the
- * same channel, else their first address of that kind.
+ * The address to write to on `channel`, with the trust it has (shown to the agent). Replies go only to
+ * identities that are verified for this customer, or claimed by the very sender of the conversation's
+ * messages: a claimed address is used only when every message of the conversation carried it (so it
+ * was never one person's claim in another person's conversation). Preference: the address the answered
+ * message came from, then the customer's verified address of that kind.
+ *
+ * NotDeliverableError `no_address` when there is none, `unverified_address` when the only candidates
+ * are claims the conversation's messages do not all share.
  */
 export function replyAddress(
   customer: Customer,
   channel: ReplyChannel,
-  answering: Interaction | undefined,
-): IdentityRef {
+  inbound: ConversationInbound,
+): TrustedIdentity {
   const kind = ADDRESS_KIND[channel];
-  const used =
-    answering?.channel === channel
-      ? answering.identities.find((identity) => identity.kind === kind)
-      : undefined;
-  const address = used ?? customer.identities.find((identity) => identity.kind === kind);
-  if (!address) throw new NotDeliverableError('no_address', `the customer has no ${kind} to write to`);
-  return address;
+  const verified = new Set(
+    customer.identities.filter((identity) => identity.trust === 'verified').map(addressKey),
+  );
+  const claimedByEverySender = (identity: IdentityRef) =>
+    inbound.complete &&
+    inbound.messages.length > 0 &&
+    inbound.messages.every((message) =>
+      message.identities.some((carried) => addressKey(carried) === addressKey(identity)),
+    );
+  // The answered message's address first, then the customer's proven ones, then their claims (which
+  // pass only when every message of the conversation carried them).
+  const candidates = [
+    ...(inbound.latest?.identities ?? []),
+    ...customer.identities.filter((identity) => identity.trust === 'verified'),
+    ...customer.identities.filter((identity) => identity.trust === 'claimed'),
+  ].filter((identity) => identity.kind === kind);
+  if (candidates.length === 0) {
+    throw new NotDeliverableError('no_address', `the customer has no ${kind} to write to`);
+  }
+  for (const candidate of candidates) {
+    const ref = { kind: candidate.kind, value: candidate.value };
+    if (verified.has(addressKey(ref))) return { ...ref, trust: 'verified' };
+    if (claimedByEverySender(ref)) return { ...ref, trust: 'claimed' };
+  }
+  throw new NotDeliverableError(
+    'unverified_address',
+    `the only ${kind} known is an unverified claim that not every message of this conversation made`,
+  );
 }
 
 /** Refuses a channel the customer opted out of, or an address known to be undeliverable. */
@@ -55,4 +91,8 @@ export function assertDeliverable(
       `the address is undeliverable (${address.undeliverable.reason})`,
     );
   }
+}
+
+function addressKey(identity: IdentityRef): string {
+  return `${identity.kind}#${identity.value}`;
 }

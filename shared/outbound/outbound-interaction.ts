@@ -1,4 +1,4 @@
-import type { IdentityRef, Interaction } from '../schemas/index.js';
+import type { Interaction, TrustedIdentity } from '../schemas/index.js';
 import type { ReplyChannel } from './sender.js';
 
 /** What an outbound message says and to whom; the rest of the interaction follows from it. */
@@ -7,7 +7,8 @@ export interface OutboundDraft {
   readonly customerId: string;
   readonly conversationId: string;
   readonly channel: ReplyChannel;
-  readonly to: IdentityRef;
+  /** The address, with the trust it has for this customer (the agent sees it). */
+  readonly to: TrustedIdentity;
   readonly subject?: string | undefined;
   readonly body: string;
   /** The staff member (JWT subject) or automation writing it. */

@@ -5,10 +5,10 @@ import { getConversation, updateConversation } from '../store/conversations.js';
 import { getCustomer } from '../store/customers.js';
 import type { Db } from '../store/db.js';
 import { getIdentities } from '../store/identities.js';
-import { latestInbound, putOutboundInteraction, recordDelivery } from '../store/interactions.js';
+import { conversationInbound, putOutboundInteraction, recordDelivery } from '../store/interactions.js';
 import { assertDeliverable, replyAddress, replyChannel } from './choose-recipient.js';
 import { outboundInteraction } from './outbound-interaction.js';
-import type { ReplyChannel, Senders } from './sender.js';
+import type { OutboundEnvelope, ReplyChannel, Senders } from './sender.js';
 
 export interface ReplyRequest {
   readonly conversationId: string;
@@ -26,7 +26,8 @@ export interface ReplyRequest {
  * provider's answer (`sent`, `queued` for an offline chat visitor, or `failed`), so every attempt is
  * on record. The conversation then waits on the customer (`pending`), and its first response time is
  * kept for the SLA. Refused with NotDeliverableError (409) when the customer opted out of the channel,
- * the address is undeliverable, or there is no address for it.
+ * the address is undeliverable, there is no address for it, or the only one is a claim the conversation
+ * does not vouch for (see replyAddress). The recorded interaction names the address with its trust.
  */
 export async function sendReply(
   db: Db,
@@ -36,16 +37,28 @@ export async function sendReply(
 ): Promise<Interaction> {
   const conversation = await getConversation(db, request.conversationId);
   const customer = await getCustomer(db, conversation.customerId);
-  const answering = await latestInbound(db, customer, conversation.conversationId);
+  const inbound = await conversationInbound(db, customer, conversation);
+  const answering = inbound.latest;
   const channel = replyChannel(customer, request.channel, answering);
   const sender = senders[channel];
   if (!sender) throw new NotDeliverableError('channel_unavailable', `no ${channel} provider is configured`);
-  const to = replyAddress(customer, channel, answering);
+  const to = replyAddress(customer, channel, inbound);
   const [stored] = await getIdentities(db, [to], true);
   assertDeliverable(customer, channel, stored);
 
   const now = clock.now();
   const interactionId = clock.newId();
+  const envelope: OutboundEnvelope = {
+    interactionId,
+    conversationId: conversation.conversationId,
+    customerId: customer.customerId,
+    channel,
+    to,
+    ...(conversation.subject ? { subject: conversation.subject } : {}),
+    body: request.body,
+    ...(answering ? { inResponseTo: answering } : {}),
+  };
+  // The subject recorded is the one the customer will see.
   const interaction = outboundInteraction(
     {
       interactionId,
@@ -53,7 +66,7 @@ export async function sendReply(
       conversationId: conversation.conversationId,
       channel,
       to,
-      subject: conversation.subject,
+      subject: sender.subjectOf?.(envelope) ?? conversation.subject,
       body: request.body,
       authorId: request.authorId,
     },
@@ -63,16 +76,7 @@ export async function sendReply(
 
   let receipt: Awaited<ReturnType<typeof sender.send>>;
   try {
-    receipt = await sender.send({
-      interactionId,
-      conversationId: conversation.conversationId,
-      customerId: customer.customerId,
-      channel,
-      to,
-      ...(conversation.subject ? { subject: conversation.subject } : {}),
-      body: request.body,
-      ...(answering ? { inResponseTo: answering } : {}),
-    });
+    receipt = await sender.send(envelope);
   } catch (error) {
     await recordDelivery(db, interactionId, 'failed');
     throw error instanceof DeliveryError

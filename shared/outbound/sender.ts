@@ -31,6 +31,11 @@ export interface DeliveryReceipt {
 /** Delivers outbound messages on one channel. Throws DeliveryError when the provider refuses. */
 export interface ChannelSender {
   readonly channel: ReplyChannel;
+  /**
+   * The subject the provider will show for this envelope, when the channel has subjects and derives it
+   * (email: "Re: …" of the answered message). Pure, so the interaction records what is sent, before sending.
+   */
+  subjectOf?(envelope: OutboundEnvelope): string;
   send(envelope: OutboundEnvelope): Promise<DeliveryReceipt>;
 }
 

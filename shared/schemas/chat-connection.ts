@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { IdSchema, IsoTimestampSchema } from './common.js';
+import { TrustSchema } from './identity.js';
 
 /** API Gateway WebSocket connection ids are short base64-like strings (e.g. `L0SM9cOFvHcCIhw=`). */
 export const ConnectionIdSchema = z
@@ -14,8 +15,10 @@ export const ConnectionIdSchema = z
 export const ChatConnectionSchema = z.strictObject({
   connectionId: ConnectionIdSchema,
   visitorId: IdSchema,
-  /** The email the visitor gave when the session was created: unverified, in canonical form. */
+  /** The email the visitor gave when the session was created, in canonical form. */
   email: z.optional(z.string().check(z.maxLength(254))),
+  /** `verified` when the site signed the email (shared/identity/site-signature.ts); else a claim. */
+  emailTrust: z.optional(TrustSchema),
   name: z.optional(z.string().check(z.maxLength(200))),
   connectedAt: IsoTimestampSchema,
   /** Epoch seconds: the connection's end of life (API Gateway closes a WebSocket after 2 hours). */

@@ -1,13 +1,14 @@
 import * as z from 'zod/mini';
 import { ChannelSchema, IdSchema, IsoTimestampSchema } from './common.js';
 import { ConsentMapSchema } from './consent.js';
-import { IdentityRefSchema } from './identity.js';
+import { TrustedIdentitySchema } from './identity.js';
 
 /** A customer: one person, every identity they wrote from, one timeline. */
 export const CustomerSchema = z.strictObject({
   customerId: IdSchema,
   name: z.optional(z.string().check(z.maxLength(200))),
-  identities: z.array(IdentityRefSchema).check(z.maxLength(50)),
+  /** Identities this customer owns (each has its identity item pointing here), with their trust. */
+  identities: z.array(TrustedIdentitySchema).check(z.maxLength(50)),
   consent: ConsentMapSchema,
   preferredChannel: z.optional(ChannelSchema),
   openConversationId: z.optional(IdSchema),

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { ChannelSchema, IsoTimestampSchema, RoutingModeSchema } from './common.js';
-import { IdentityRefSchema } from './identity.js';
+import { TrustedIdentitySchema } from './identity.js';
 import { AttachmentSchema, MAX_BODY_CHARS } from './interaction.js';
 
 /**
@@ -12,8 +12,11 @@ export const InboundMessageSchema = z.strictObject({
   /** Idempotency key, unique per channel: a retried delivery carries the same id. */
   providerMessageId: z.string().check(z.minLength(1), z.maxLength(512)),
   receivedAt: IsoTimestampSchema,
-  /** Who wrote, strongest first; one customer owns all of them after ingest. */
-  identities: z.array(IdentityRefSchema).check(z.minLength(1), z.maxLength(5)),
+  /**
+   * Who wrote, strongest first, each with its trust: verified identities resolve, create and merge
+   * customers; claimed ones never reach another customer (see shared/ingest/ingest.ts).
+   */
+  identities: z.array(TrustedIdentitySchema).check(z.minLength(1), z.maxLength(5)),
   name: z.optional(z.string().check(z.maxLength(200))),
   subject: z.optional(z.string().check(z.maxLength(500))),
   body: z.string().check(z.maxLength(MAX_BODY_CHARS)),

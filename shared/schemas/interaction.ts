@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { ChannelSchema, IdSchema, IsoTimestampSchema, RoutingModeSchema } from './common.js';
-import { IdentityRefSchema } from './identity.js';
+import { TrustedIdentitySchema } from './identity.js';
 
 export const DirectionSchema = z.enum(['inbound', 'outbound']);
 export type Direction = z.infer<typeof DirectionSchema>;
@@ -28,8 +28,16 @@ export const InteractionSchema = z.strictObject({
   conversationId: IdSchema,
   direction: DirectionSchema,
   channel: ChannelSchema,
-  /** The customer's identities the message came from (inbound) or went to (outbound). */
-  identities: z.array(IdentityRefSchema).check(z.minLength(1), z.maxLength(5)),
+  /**
+   * The identities the message came from (inbound) or went to (outbound), with their trust as recorded
+   * for this message.
+   */
+  identities: z.array(TrustedIdentitySchema).check(z.minLength(1), z.maxLength(5)),
+  /**
+   * Inbound: customers that own an identity this message only claimed. Never merged automatically; a
+   * supervisor may confirm one with `POST /v1/customers/{id}/merge`. Staff-only, never shown to the sender.
+   */
+  possibleMatches: z.optional(z.array(IdSchema).check(z.maxLength(5))),
   subject: z.optional(z.string().check(z.maxLength(500))),
   body: z.string().check(z.maxLength(MAX_BODY_CHARS)),
   attachments: z.array(AttachmentSchema).check(z.maxLength(50)),

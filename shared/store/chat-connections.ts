@@ -29,6 +29,7 @@ function chatConnectionFromItem(item: Item): ChatConnection {
     connectionId: item.connectionId,
     visitorId: item.visitorId,
     email: item.email,
+    emailTrust: item.emailTrust,
     name: item.name,
     connectedAt: item.connectedAt,
     expiresAt: item[TABLE_KEYS.ttlAttribute],

@@ -1,5 +1,5 @@
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { Customer, DeliveryStatus, Interaction } from '../schemas/index.js';
+import type { Conversation, Customer, DeliveryStatus, Interaction } from '../schemas/index.js';
 import type { Db } from './db.js';
 import { interactionFromItem, interactionItem } from './items.js';
 import { outboundInteractionKey } from './keys.js';
@@ -47,29 +47,45 @@ export async function recordDelivery(
 const SEARCH_PAGES = 4;
 const SEARCH_PAGE_SIZE = 50;
 
+/** The customer's own messages in one conversation, as far as a bounded read reaches. */
+export interface ConversationInbound {
+  /** The latest routed inbound message: the one a reply answers. */
+  readonly latest: Interaction | undefined;
+  /** Every routed inbound message of the conversation that was read, newest first. */
+  readonly messages: readonly Interaction[];
+  /** True when the read reached the conversation's start, so `messages` is all of them. */
+  readonly complete: boolean;
+}
+
 /**
- * The customer's latest inbound interaction in a conversation (the message a reply answers), read
- * from the timeline newest first, skipping record-only ones; looks back at most 200 interactions.
+ * The customer's routed inbound messages in a conversation, read from the timeline newest first down to
+ * the conversation's opening (record-only ones, such as auto-replies, are skipped: a reply threads on the
+ * customer's own message). Looks back at most 200 interactions; `complete` says whether that sufficed.
  */
-export async function latestInbound(
+export async function conversationInbound(
   db: Db,
   customer: Customer,
-  conversationId: string,
-): Promise<Interaction | undefined> {
+  conversation: Pick<Conversation, 'conversationId' | 'openedAt'>,
+): Promise<ConversationInbound> {
+  const messages: Interaction[] = [];
   let cursor: string | undefined;
   for (let page = 0; page < SEARCH_PAGES; page++) {
     const result = await getTimeline(db, customer, { limit: SEARCH_PAGE_SIZE, cursor });
-    // A record-only message (an auto-reply) is never the one answered: a reply threads on the customer's own message.
-    const found = result.items.find(
-      (interaction) =>
+    for (const interaction of result.items) {
+      if (interaction.occurredAt < conversation.openedAt)
+        return { latest: messages[0], messages, complete: true };
+      if (
         interaction.direction === 'inbound' &&
-        interaction.conversationId === conversationId &&
-        interaction.routing !== 'record-only',
-    );
-    if (found || !result.nextCursor) return found;
+        interaction.conversationId === conversation.conversationId &&
+        interaction.routing !== 'record-only'
+      ) {
+        messages.push(interaction);
+      }
+    }
+    if (!result.nextCursor) return { latest: messages[0], messages, complete: true };
     cursor = result.nextCursor;
   }
-  return undefined;
+  return { latest: messages[0], messages, complete: false };
 }
 
 /** Access pattern "outbound interaction by id": GetItem `MESSAGE#outbound#<id>`, or undefined. */

@@ -13,7 +13,10 @@ export type Entity =
   | 'interaction'
   | 'email-id'
   | 'chat-connection'
-  | 'quarantine';
+  | 'quarantine'
+  | 'submission-marker'
+  | 'verification-mail'
+  | 'audit';
 
 export interface PrimaryKey {
   pk: string;
@@ -123,4 +126,26 @@ export function visitorConnectionIndexKeys(visitorId: string, connectedAt: strin
 /** The query side of visitorConnectionIndexKeys: the visitor's gsi1 partition and the sort-key prefix. */
 export function visitorConnectionsQuery(visitorId: string) {
   return { gsi1pk: `VISITOR#${visitorId}`, gsi1skPrefix: 'CONNECTION#' };
+}
+
+/**
+ * A web-form submission without a `submissionId`, by a hash of its sender and text, for ten minutes:
+ * `SUBMISSION#<formId>#<sha256>` / `SUBMISSION`. A repeat within the window reuses the first one's
+ * message id, so ingest records it once.
+ */
+export function submissionMarkerKey(formId: string, contentHash: string): PrimaryKey {
+  return { pk: `SUBMISSION#${formId}#${contentHash}`, sk: 'SUBMISSION' };
+}
+
+/** An audit record of a staff action on a customer: `AUDIT#<customerId>` / `<at>#<auditId>`. */
+export function auditKey(customerId: string, at: string, auditId: string): PrimaryKey {
+  return { pk: `AUDIT#${customerId}`, sk: `${at}#${auditId}` };
+}
+
+/**
+ * At most one verification link per address per hour: `VERIFYMAIL#<email>` / `VERIFYMAIL`, expiring by
+ * TTL, so a form cannot be used to flood someone's mailbox.
+ */
+export function verificationMailKey(email: string): PrimaryKey {
+  return { pk: `VERIFYMAIL#${email}`, sk: 'VERIFYMAIL' };
 }

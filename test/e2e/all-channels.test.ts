@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,9 +12,10 @@ import { twilioSignature } from '../support/twilio.js';
 import { connect, opened, type TestSocket } from '../support/websocket.js';
 
 /**
- * Issue 3, on the local stack: a customer fills the web form with an email and a phone, writes an email
- * from that address (SMTP), texts from that phone (a signed Twilio webhook), and chats giving that email
- * (WebSocket). They are one customer whose timeline holds the four inbound interactions, and an agent's
+ * Issue 3, on the local stack: a customer fills the web form with an email and a phone (signed by the
+ * site, which knows its logged-in user), writes an email from that address (SMTP, DMARC passing), texts
+ * from that phone (a signed Twilio webhook), and chats giving that email (signed by the site). Every
+ * identity is proven, so they are one customer whose timeline holds the four inbound interactions, and an agent's
  * reply reaches each channel's local sink: the SES mailbox, the SMS outbox, the open WebSocket.
  * Waits poll for a condition with a bound; nothing is timed.
  */
@@ -42,6 +43,9 @@ afterAll(async () => {
 });
 
 const call = localApi(() => stack);
+
+/** What the site's server computes for its logged-in user (docs/identity-trust.md). */
+const sign = (value: string) => createHmac('sha256', stack.info.identitySecret).update(value).digest('hex');
 
 /** POSTs a Twilio incoming-message webhook, signed with `authToken` unless it is undefined. */
 function postTwilioWebhook(params: [string, string][], authToken: string | undefined): Promise<Response> {
@@ -71,7 +75,7 @@ function twilioParams(from: string, body: string): [string, string][] {
   ];
 }
 
-const IdsSchema = z.object({ customerId: z.string(), conversationId: z.string(), interactionId: z.string() });
+const ReceiptSchema = z.strictObject({ interactionId: z.string() });
 const CustomerSchema = z.object({ customerId: z.string() });
 const TimelineSchema = z.object({
   items: z.array(
@@ -146,7 +150,9 @@ describe('every channel on the local stack', () => {
       method: 'POST',
       body: {
         email,
+        emailSignature: sign(email),
         phone,
+        phoneSignature: sign(phone),
         name: 'Edith Clarke',
         subject: 'Delivery',
         message: 'Where is my parcel?',
@@ -156,7 +162,9 @@ describe('every channel on the local stack', () => {
 
     // Assess
     expect(reply.status).toBe(202);
-    customerId = IdsSchema.parse(reply.body).customerId;
+    ReceiptSchema.parse(reply.body);
+    const found = await call(`/v1/customers?email=${encodeURIComponent(email)}`, { role: 'agent' });
+    customerId = CustomerSchema.parse(found.body).customerId;
   });
 
   it('records an email sent from that address to the local SMTP listener', async () => {
@@ -233,7 +241,7 @@ describe('every channel on the local stack', () => {
     const session = await fetch(stack.info.chat.sessionsUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email }),
+      body: JSON.stringify({ email, emailSignature: sign(email) }),
     });
     expect(session.status).toBe(201);
     const { token, wsUrl } = SessionSchema.parse(await session.json());

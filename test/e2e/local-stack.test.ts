@@ -32,11 +32,13 @@ function submitWebForm(submission: Record<string, unknown>): Promise<ApiReply> {
   return call('/v1/channels/webform', { method: 'POST', body: submission });
 }
 
-const IdsSchema = z.strictObject({
-  customerId: z.string(),
-  conversationId: z.string(),
-  interactionId: z.string(),
-});
+/** The web form's public answer: the recorded message, nothing about any customer. */
+const ReceiptSchema = z.strictObject({ interactionId: z.string() });
+interface Ids {
+  readonly customerId: string;
+  readonly conversationId: string;
+  readonly interactionId: string;
+}
 const ValidationReplySchema = z.object({
   issues: z.array(z.object({ field: z.string(), message: z.string() })),
 });
@@ -66,7 +68,14 @@ describe('local stack, end to end', () => {
     message: 'My invoice shows the wrong address.',
     submissionId: `e2e-${run}-1`,
   };
-  let ids: z.infer<typeof IdsSchema>;
+  let ids: Ids;
+
+  /** What staff see of the customer holding `address`: its id and open conversation. */
+  async function customerOf(address: string) {
+    const found = await call(`/v1/customers?email=${encodeURIComponent(address)}`, { role: 'agent' });
+    expect(found.status).toBe(200);
+    return CustomerSchema.parse(found.body);
+  }
 
   it('serves the local routes only on 127.0.0.1', () => {
     const urls = [
@@ -78,27 +87,30 @@ describe('local stack, end to end', () => {
     for (const url of urls) expect(new URL(url).hostname).toBe('127.0.0.1');
   });
 
-  it('records a web form and answers 202 with the ids', async () => {
+  it('records a web form and answers 202 with the interaction id only', async () => {
     // Act
     const reply = await submitWebForm(first);
 
     // Assess
     expect(reply.status).toBe(202);
-    expect(reply.body).toEqual({
-      customerId: expect.any(String),
-      conversationId: expect.any(String),
-      interactionId: expect.any(String),
-    });
-    ids = IdsSchema.parse(reply.body);
+    const { interactionId } = ReceiptSchema.parse(reply.body);
+    const customer = await customerOf(email);
+    ids = {
+      customerId: customer.customerId,
+      conversationId: customer.openConversationId ?? '',
+      interactionId,
+    };
   });
 
-  it('answers the same ids when the same submission is sent again', async () => {
+  it('answers the same when the same submission is sent again, and 409 when its id is reused', async () => {
     // Act
-    const reply = await submitWebForm(first);
+    const again = await submitWebForm(first);
+    const reused = await submitWebForm({ ...first, message: 'Another text under the same id.' });
 
     // Assess
-    expect([200, 202]).toContain(reply.status);
-    expect(reply.body).toEqual(ids);
+    expect(again).toEqual({ status: 202, body: { interactionId: ids.interactionId } });
+    expect(reused.status).toBe(409);
+    expect(reused.body).toMatchObject({ error: 'idempotency_key_reused' });
   });
 
   it('rejects bad input with 400 naming the fields and writes nothing', async () => {
@@ -141,7 +153,7 @@ describe('local stack, end to end', () => {
     expect(customer.status).toBe(200);
     expect(customer.body).toMatchObject({
       customerId: ids.customerId,
-      identities: [{ kind: 'email', value: email }],
+      identities: [{ kind: 'email', value: email, trust: 'claimed' }],
     });
     expect(timeline.status).toBe(200);
     expect(TimelineSchema.parse(timeline.body).items).toEqual([
@@ -149,7 +161,7 @@ describe('local stack, end to end', () => {
     ]);
   });
 
-  it('adds a second submission from the same email to the same timeline, newest first', async () => {
+  it('adds a second submission claiming the same email to the same timeline, newest first', async () => {
     // Act
     const second = await submitWebForm({
       email,
@@ -161,10 +173,9 @@ describe('local stack, end to end', () => {
 
     // Assess
     expect(second.status).toBe(202);
-    const secondIds = IdsSchema.parse(second.body);
-    expect(secondIds.customerId).toBe(ids.customerId);
+    const { interactionId } = ReceiptSchema.parse(second.body);
     const { items } = TimelineSchema.parse(timeline.body);
-    expect(items.map((item) => item.interactionId)).toEqual([secondIds.interactionId, ids.interactionId]);
+    expect(items.map((item) => item.interactionId)).toEqual([interactionId, ids.interactionId]);
   });
 
   it('has the routing consumer record the latest inbound on the conversation', async () => {
@@ -195,7 +206,7 @@ describe('local stack, end to end', () => {
     const timeline = await call(`/v1/customers/${customerId}/timeline`, { role: 'admin' });
 
     // Assess
-    expect(stack.seeded.map((submission) => submission.status)).toEqual([202, 202, 202, 202]);
+    expect(stack.seeded).toHaveLength(4);
     expect(ada.status).toBe(200);
     expect(TimelineSchema.parse(timeline.body).items.map((item) => item.subject)).toEqual([
       'Re: Billing question',
@@ -215,7 +226,8 @@ describe('local stack, end to end', () => {
       message: 'Written three days from now.',
       submissionId: `e2e-${run}-warp`,
     });
-    const { customerId } = IdsSchema.parse(reply.body);
+    expect(reply.status).toBe(202);
+    const { customerId } = await customerOf(`warp-${run}@example.com`);
     const timeline = await call(`/v1/customers/${customerId}/timeline`, { role: 'agent' });
 
     // Assess

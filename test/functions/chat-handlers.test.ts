@@ -269,13 +269,21 @@ describe('WebSocket route sendMessage', () => {
       interactionId: expect.any(String),
       duplicate: false,
     });
-    const handedOff = JSON.parse(sqs.commandCalls(SendMessageCommand)[0]?.args[0].input.MessageBody ?? '{}');
+    const [handedOff, verification] = sqs
+      .commandCalls(SendMessageCommand)
+      .map((call) => JSON.parse(call.args[0].input.MessageBody ?? '{}'));
     expect(handedOff).toMatchObject({ kind: 'inbound', channel: 'chat', interactionId: ack.interactionId });
     const customer = await findCustomerByIdentity(table.db, { kind: 'visitor', value: visitor.visitorId });
+    // The visitor id is ours, so verified; the typed-in email is a claim, to be proven by a link.
     expect(customer.identities).toEqual([
-      { kind: 'visitor', value: visitor.visitorId },
-      { kind: 'email', value: 'send@example.com' },
+      { kind: 'visitor', value: visitor.visitorId, trust: 'verified' },
+      { kind: 'email', value: 'send@example.com', trust: 'claimed' },
     ]);
+    expect(verification).toEqual({
+      kind: 'email-verification',
+      customerId: customer.customerId,
+      email: 'send@example.com',
+    });
   });
 
   it('records a retried send (same clientMessageId) once and acks it with the first id', async () => {

@@ -79,6 +79,7 @@ function knownSender(): void {
           sk: 'IDENTITY',
           kind: 'phone',
           value: CUSTOMER_PHONE,
+          trust: 'verified',
           customerId: CUSTOMER,
           conversationId: CONVERSATION,
           createdAt: '2026-11-20T09:00:00.000Z',
@@ -94,7 +95,7 @@ function customerItem(consent: Record<string, unknown>) {
     sk: 'PROFILE',
     entity: 'customer',
     customerId: CUSTOMER,
-    identities: [{ kind: 'phone', value: CUSTOMER_PHONE }],
+    identities: [{ kind: 'phone', value: CUSTOMER_PHONE, trust: 'verified' }],
     consent,
     openConversationId: CONVERSATION,
     mergedFrom: [],
@@ -128,7 +129,7 @@ describe('POST /v1/channels/sms/twilio', () => {
     expect(storedInteraction()).toMatchObject({
       pk: 'MESSAGE#sms#SM1f0e8ae6ade43cb3c0ce4525424e404f',
       channel: 'sms',
-      identities: [{ kind: 'phone', value: CUSTOMER_PHONE }],
+      identities: [{ kind: 'phone', value: CUSTOMER_PHONE, trust: 'verified' }],
       providerRefs: { provider: 'twilio', to: OUR_NUMBER, accountSid: TWILIO_TEST_ACCOUNT_SID },
     });
     const handedOff = JSON.parse(sqs.commandCalls(SendMessageCommand)[0]?.args[0].input.MessageBody ?? '{}');
@@ -185,8 +186,8 @@ describe('POST /v1/channels/sms/twilio', () => {
       conversationId: CONVERSATION,
       direction: 'inbound',
       channel: 'sms',
-      identities: [{ kind: 'phone', value: CUSTOMER_PHONE }],
-      body: 'Hi, my parcel 4711 has not arrived yet.',
+      identities: [{ kind: 'phone', value: CUSTOMER_PHONE, trust: 'verified' }],
+      body: 'Hi, my parcel 4711 has not arrived yet. Can you check? Thanks & regards',
       attachments: [],
       providerMessageId: 'SM1f0e8ae6ade43cb3c0ce4525424e404f',
       providerRefs: { provider: 'twilio', to: OUR_NUMBER },

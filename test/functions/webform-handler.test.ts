@@ -1,4 +1,4 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import {
   BatchGetCommand,
@@ -10,8 +10,9 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { HttpEvent, HttpResult } from '../../functions/lib/http.js';
+import { identitySecretFromText, siteSignature } from '../../shared/identity/site-signature.js';
 import { loadEvent } from '../support/events.js';
-import { lambdaContext, setHandlerEnv } from '../support/lambda.js';
+import { lambdaContext, setHandlerEnv, TEST_IDENTITY_SECRET } from '../support/lambda.js';
 
 const dynamo = mockClient(DynamoDBDocumentClient);
 const sqs = mockClient(SQSClient);
@@ -44,7 +45,7 @@ const CONVERSATION = '01JDQ3V9XK4T2B7Y8Z0M5N6P7R';
 const INTERACTION = '01JDQ3V9XK4T2B7Y8Z0M5N6P7S';
 
 describe('POST /v1/channels/webform', () => {
-  it('records a first submission and answers 202 with the ids', async () => {
+  it('records a first submission and answers 202 with the interaction id only', async () => {
     // Prepare
     dynamo.on(BatchGetCommand).resolves({ Responses: { 'carebridge-test': [] } });
     dynamo.on(TransactWriteCommand).resolves({});
@@ -55,13 +56,64 @@ describe('POST /v1/channels/webform', () => {
 
     // Assess
     expect(status).toBe(202);
-    expect(Object.keys(body).sort()).toEqual(['conversationId', 'customerId', 'interactionId']);
-    const handedOff = JSON.parse(sqs.commandCalls(SendMessageCommand)[0]?.args[0].input.MessageBody ?? '{}');
-    expect(handedOff).toMatchObject({
+    expect(Object.keys(body)).toEqual(['interactionId']);
+    const [routing, verification] = sqs
+      .commandCalls(SendMessageCommand)
+      .map((call) => JSON.parse(call.args[0].input.MessageBody ?? '{}'));
+    expect(routing).toMatchObject({
       kind: 'inbound',
-      customerId: body.customerId,
+      interactionId: body.interactionId,
       conversationOpened: true,
     });
+    // The typed-in email is a claim: its owner gets a link to prove it.
+    expect(verification).toMatchObject({ kind: 'email-verification', email: 'ada.lovelace@example.com' });
+  });
+
+  it('records unsigned identities as claims and site-signed ones as verified', async () => {
+    // Prepare
+    dynamo.on(BatchGetCommand).resolves({ Responses: { 'carebridge-test': [] } });
+    dynamo.on(TransactWriteCommand).resolves({});
+    sqs.on(SendMessageCommand).resolves({});
+    const signed = {
+      email: 'ada.lovelace@example.com',
+      emailSignature: siteSignature(identitySecretFromText(TEST_IDENTITY_SECRET), 'ada.lovelace@example.com'),
+      phone: '+14155552671',
+      message: 'My last invoice was charged twice.',
+    };
+
+    // Act
+    const { status } = await invoke(submission(signed));
+
+    // Assess
+    expect(status).toBe(202);
+    const items = dynamo.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
+    const interaction = items[0]?.Put?.Item;
+    expect(interaction?.identities).toEqual([
+      { kind: 'email', value: 'ada.lovelace@example.com', trust: 'verified' },
+      { kind: 'phone', value: '+14155552671', trust: 'claimed' },
+    ]);
+    // A verified email needs no verification link.
+    expect(sqs.commandCalls(SendMessageCommand)).toHaveLength(1);
+  });
+
+  it('refuses a signature that does not match, or signs nothing, with 400 naming the field', async () => {
+    const wrong = siteSignature(identitySecretFromText(TEST_IDENTITY_SECRET), 'someone.else@example.com');
+
+    const mismatched = await invoke(
+      submission({ email: 'ada@example.com', emailSignature: wrong, message: 'Hi' }),
+    );
+    const orphan = await invoke(
+      submission({ email: 'ada@example.com', phoneSignature: wrong, message: 'Hi' }),
+    );
+
+    expect(mismatched.status).toBe(400);
+    expect(mismatched.body.issues).toEqual([
+      { field: 'emailSignature', message: 'does not match the email' },
+    ]);
+    expect(orphan.status).toBe(400);
+    expect(orphan.body.issues.map((issue: { field: string }) => issue.field)).toEqual(['phoneSignature']);
+    expect(dynamo.calls()).toHaveLength(0);
+    expect(sqs.calls()).toHaveLength(0);
   });
 
   it('looks the sender up by normalized email and E.164 phone', async () => {
@@ -79,7 +131,7 @@ describe('POST /v1/channels/webform', () => {
     ]);
   });
 
-  it('answers a retried submission with the first delivery ids and 200', async () => {
+  it('answers a retried submission with the first interaction id and 202, as the first time', async () => {
     // Prepare: the sender is known and the interaction already stored.
     dynamo.on(BatchGetCommand).resolves({
       Responses: {
@@ -89,6 +141,8 @@ describe('POST /v1/channels/webform', () => {
             sk: 'IDENTITY',
             kind: 'email',
             value: 'ada.lovelace@example.com',
+            trust: 'claimed',
+            claimSetSize: 2,
             customerId: CUSTOMER,
             conversationId: CONVERSATION,
             createdAt: '2026-11-26T12:00:00.000Z',
@@ -98,6 +152,8 @@ describe('POST /v1/channels/webform', () => {
             sk: 'IDENTITY',
             kind: 'phone',
             value: '+14155552671',
+            trust: 'claimed',
+            claimSetSize: 2,
             customerId: CUSTOMER,
             conversationId: CONVERSATION,
             createdAt: '2026-11-26T12:00:00.000Z',
@@ -113,7 +169,11 @@ describe('POST /v1/channels/webform', () => {
       conversationId: CONVERSATION,
       direction: 'inbound',
       channel: 'webform',
-      identities: [{ kind: 'email', value: 'ada.lovelace@example.com' }],
+      identities: [
+        { kind: 'email', value: 'ada.lovelace@example.com', trust: 'claimed' },
+        { kind: 'phone', value: '+14155552671', trust: 'claimed' },
+      ],
+      subject: 'Billing question',
       body: 'My last invoice was charged twice.',
       attachments: [],
       providerMessageId: 'contact:sub-20261126-0001',
@@ -134,8 +194,43 @@ describe('POST /v1/channels/webform', () => {
     const { status, body } = await invoke(loadEvent<HttpEvent>('http/webform-submission.json'));
 
     // Assess
-    expect(status).toBe(200);
-    expect(body).toEqual({ customerId: CUSTOMER, conversationId: CONVERSATION, interactionId: INTERACTION });
+    expect(status).toBe(202);
+    expect(body).toEqual({ interactionId: INTERACTION });
+  });
+
+  it('refuses a submissionId reused for another message with 409 idempotency_key_reused', async () => {
+    // Prepare: the same submissionId was recorded with other text.
+    dynamo.on(BatchGetCommand).resolves({ Responses: { 'carebridge-test': [] } });
+    const stored = {
+      interactionId: INTERACTION,
+      customerId: CUSTOMER,
+      conversationId: CONVERSATION,
+      direction: 'inbound',
+      channel: 'webform',
+      identities: [{ kind: 'email', value: 'ada.lovelace@example.com', trust: 'claimed' }],
+      body: 'Something else entirely.',
+      attachments: [],
+      providerMessageId: 'contact:sub-20261126-0001',
+      providerRefs: { formId: 'contact' },
+      occurredAt: '2026-11-26T12:00:00.000Z',
+      recordedAt: '2026-11-26T12:00:00.100Z',
+    };
+    dynamo.on(TransactWriteCommand).rejects(
+      new TransactionCanceledException({
+        message: 'Transaction cancelled',
+        $metadata: {},
+        CancellationReasons: [{ Code: 'ConditionalCheckFailed', Item: marshall(stored) }, { Code: 'None' }],
+      }),
+    );
+
+    // Act
+    const { status, body } = await invoke(loadEvent<HttpEvent>('http/webform-submission.json'));
+
+    // Assess
+    expect(status).toBe(409);
+    expect(body.error).toBe('idempotency_key_reused');
+    expect(JSON.stringify(body)).not.toContain(CUSTOMER);
+    expect(sqs.calls()).toHaveLength(0);
   });
 
   it('refuses bad fields with 400 naming each one, and writes nothing', async () => {
@@ -209,7 +304,8 @@ describe('POST /v1/channels/webform', () => {
     );
 
     expect(status).toBe(202);
-    expect(body.customerId).toMatch(/^[0-9A-Z]{26}$/);
+    expect(Object.keys(body)).toEqual(['interactionId']);
+    expect(body.interactionId).toMatch(/^[0-9A-HJKMNP-TV-Z]{26}$/);
     expect(dynamo.calls()).toHaveLength(0);
     expect(sqs.calls()).toHaveLength(0);
   });

@@ -5,10 +5,10 @@ import { getConversation, updateConversation } from '../../shared/store/conversa
 import { getCustomer } from '../../shared/store/customers.js';
 import type { Db } from '../../shared/store/db.js';
 import { getIdentities } from '../../shared/store/identities.js';
-import { latestInbound } from '../../shared/store/interactions.js';
+import { conversationInbound } from '../../shared/store/interactions.js';
 import { conversationKey } from '../../shared/store/keys.js';
 import { useDynamoTable } from '../support/dynamodb.js';
-import { clock, email, inbound, testDb } from '../support/inbound.js';
+import { clock, email, inbound, phone, testDb } from '../support/inbound.js';
 
 const table = useDynamoTable();
 
@@ -107,7 +107,7 @@ describe('ingestInbound with a conversation hint', () => {
 
     const result = await ingestInbound(
       db,
-      inbound([email('grow-hint@example.com'), { kind: 'phone', value: '+14155552671' }]),
+      inbound([email('grow-hint@example.com'), phone('+14155552671')]),
       clock,
       { conversationHint: a },
     );
@@ -166,7 +166,8 @@ describe('ingestInbound of a record-only message', () => {
 
     expect(auto.conversationId).toBe(first.conversationId);
     const customer = await getCustomer(db, first.customerId);
-    const answering = await latestInbound(db, customer, first.conversationId);
+    const conversation = await getConversation(db, first.conversationId);
+    const answering = (await conversationInbound(db, customer, conversation)).latest;
     expect(answering?.body).toBe('question');
   });
 

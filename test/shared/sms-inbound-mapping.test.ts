@@ -61,7 +61,7 @@ describe('Twilio webhook parameters', () => {
       channel: 'sms',
       providerMessageId: 'SM1f0e8ae6ade43cb3c0ce4525424e404f',
       receivedAt: '2026-11-26T12:25:31.000Z',
-      identities: [{ kind: 'phone', value: '+14155552671' }],
+      identities: [{ kind: 'phone', value: '+14155552671', trust: 'verified' }],
       body: 'Hi, my parcel 4711 has not arrived yet. Can you check? Thanks & regards',
       attachments: [],
       providerRefs: {
@@ -93,6 +93,20 @@ describe('Twilio webhook parameters', () => {
           'https://api.twilio.com/2010-04-01/Accounts/AC5ef8732a3c49700934481addd5ce1659/Messages/MM8d2b0f3a5c7e9b1d4f6a8c0e2b4d6f81/Media/ME7d2f4b6a8c0e1f3a5b7c9d0e2f4a6b8c',
       },
     ]);
+  });
+
+  it('records the body cleaned: CRLF as LF, terminal escapes and bidirectional controls removed', () => {
+    // Prepare
+    const params = twilioSchema.parse({
+      ...fixtureParams('sms/twilio-webhook.json'),
+      Body: 'Parcel\r\n4711\u001b[2J\u0000 is \u202elate\u202c\tplease',
+    });
+
+    // Act
+    const message = twilioToInbound(params, '2026-11-26T12:25:31.000Z');
+
+    // Assess
+    expect(message.body).toBe('Parcel\n4711[2J is late\tplease');
   });
 
   it('normalizes a national From number with the deployment region', () => {
@@ -184,7 +198,7 @@ describe('End User Messaging two-way messages', () => {
       channel: 'sms',
       providerMessageId: 'cae173d2-66b9-564c-8309-21f858e9fb84',
       receivedAt: '2026-11-26T12:30:05.123Z',
-      identities: [{ kind: 'phone', value: '+14155552671' }],
+      identities: [{ kind: 'phone', value: '+14155552671', trust: 'verified' }],
       body: 'Is my refund for order 4711 on its way?',
       attachments: [],
       providerRefs: {
@@ -194,6 +208,23 @@ describe('End User Messaging two-way messages', () => {
         previousPublishedMessageId: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
       },
     });
+  });
+
+  it('records the body cleaned, an unpaired surrogate replaced rather than refused', () => {
+    // Prepare: JSON can carry half a surrogate pair (`\ud83d`), e.g. a message cut in the middle of an emoji.
+    const event = SnsEventSchema.parse(loadEvent<SNSEvent>('sms/eum-sns-event.json'));
+    const [record] = event.Records;
+    if (!record) throw new Error('fixture has no record');
+    const json = eumSchema.parse(snsMessageJson(record));
+
+    // Act
+    const message = eumToInbound(
+      { ...json, messageBody: 'Refund?\r\u2066ok\u2069 \ud83d\u0007' },
+      record.Sns.Timestamp,
+    );
+
+    // Assess
+    expect(message.body).toBe('Refund?\nok \ufffd');
   });
 
   it('refuses an SNS message that is not JSON', () => {

@@ -38,7 +38,7 @@ function answering(provider: string, to: string): Interaction {
     conversationId: '01JDQ3V9XK4T2B7Y8Z0M5N6P7R',
     direction: 'inbound',
     channel: 'sms',
-    identities: [{ kind: 'phone', value: '+14155552671' }],
+    identities: [{ kind: 'phone', value: '+14155552671', trust: 'verified' }],
     body: 'Where is my parcel?',
     attachments: [],
     providerMessageId: 'SM1f0e8ae6ade43cb3c0ce4525424e404f',

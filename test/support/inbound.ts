@@ -1,6 +1,6 @@
 import type { Clock } from '../../shared/clock.js';
 import { systemClock } from '../../shared/clock.js';
-import type { IdentityRef, InboundMessage } from '../../shared/schemas/index.js';
+import type { InboundMessage, TrustedIdentity } from '../../shared/schemas/index.js';
 import { createDb, type Db } from '../../shared/store/db.js';
 import type { DynamoTableContext } from './dynamodb.js';
 
@@ -16,7 +16,10 @@ export function testDb(context: DynamoTableContext): Db {
 let sequence = 0;
 
 /** A canonical inbound message with sensible defaults; override what the test is about. */
-export function inbound(identities: IdentityRef[], changes: Partial<InboundMessage> = {}): InboundMessage {
+export function inbound(
+  identities: TrustedIdentity[],
+  changes: Partial<InboundMessage> = {},
+): InboundMessage {
   sequence += 1;
   return {
     channel: 'webform',
@@ -30,7 +33,11 @@ export function inbound(identities: IdentityRef[], changes: Partial<InboundMessa
   };
 }
 
-export const email = (value: string): IdentityRef => ({ kind: 'email', value });
-export const phone = (value: string): IdentityRef => ({ kind: 'phone', value });
+/** An identity the channel proved (a DMARC-aligned email, an SMS sender, a site-signed claim). */
+export const email = (value: string): TrustedIdentity => ({ kind: 'email', value, trust: 'verified' });
+export const phone = (value: string): TrustedIdentity => ({ kind: 'phone', value, trust: 'verified' });
+/** An identity merely typed in (an unsigned web form or chat session). */
+export const claimedEmail = (value: string): TrustedIdentity => ({ kind: 'email', value, trust: 'claimed' });
+export const claimedPhone = (value: string): TrustedIdentity => ({ kind: 'phone', value, trust: 'claimed' });
 
 export const clock: Clock = systemClock;

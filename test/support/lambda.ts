@@ -18,6 +18,9 @@ export function lambdaContext(functionName = 'carebridge-test'): Context {
   };
 }
 
+/** The site-signing secret handlers get in tests (IDENTITY_SECRET): sign test identities with it. */
+export const TEST_IDENTITY_SECRET = 'test-identity-secret-of-at-least-32-bytes!';
+
 /** Sets the environment a handler module reads at import time. Call before importing it. */
 export function setHandlerEnv(extra: Record<string, string> = {}): void {
   Object.assign(process.env, {
@@ -26,6 +29,9 @@ export function setHandlerEnv(extra: Record<string, string> = {}): void {
     AWS_SECRET_ACCESS_KEY: 'test',
     TABLE_NAME: 'carebridge-test',
     ROUTING_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/carebridge-test-routing',
+    IDENTITY_VERIFICATION_QUEUE_URL:
+      'https://sqs.us-east-1.amazonaws.com/123456789012/carebridge-test-identity-verification',
+    IDENTITY_SECRET: TEST_IDENTITY_SECRET,
     POWERTOOLS_LOG_LEVEL: 'SILENT',
     ...extra,
   });

@@ -21,7 +21,9 @@ export async function openChatConnection(
   const connection: ChatConnection = {
     connectionId: request.connectionId,
     visitorId: claims.visitorId,
-    ...(claims.email ? { email: claims.email } : {}),
+    ...(claims.email
+      ? { email: claims.email, emailTrust: claims.emailVerified ? 'verified' : 'claimed' }
+      : {}),
     ...(claims.name ? { name: claims.name } : {}),
     connectedAt,
     expiresAt: Math.min(

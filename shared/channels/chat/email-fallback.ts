@@ -110,7 +110,8 @@ export async function deliverEmailFallback(
   if (email?.deliveryStatus === 'sent' || email?.deliveryStatus === 'delivered') {
     return { outcome: 'sent', emailInteractionId };
   }
-  const interaction = email ?? (await recordEmailInteraction(db, chat, emailInteractionId, to, clock));
+  const interaction =
+    email ?? (await recordEmailInteraction(db, emailSender, chat, emailInteractionId, to, clock));
   let receipt: Awaited<ReturnType<ChannelSender['send']>>;
   try {
     receipt = await emailSender.send({
@@ -151,21 +152,39 @@ async function refusalReason(db: Db, chat: Interaction, to: IdentityRef): Promis
 /** Stores the email interaction (`queued`) before sending; a concurrent first write is read back. */
 async function recordEmailInteraction(
   db: Db,
+  emailSender: ChannelSender,
   chat: Interaction,
   interactionId: string,
   to: IdentityRef,
   clock: Clock,
 ): Promise<Interaction> {
   const now = clock.now();
+  // The visitor gave this address with their session; it is verified only if the customer proved it.
+  const customer = await getCustomer(db, chat.customerId);
+  const proven = customer.identities.some(
+    (identity) => identity.kind === 'email' && identity.value === to.value && identity.trust === 'verified',
+  );
+  const body = chat.body.length + FOOTER.length <= MAX_BODY_CHARS ? `${chat.body}${FOOTER}` : chat.body;
+  const subject = chat.subject ?? DEFAULT_SUBJECT;
+  const sent = emailSender.subjectOf?.({
+    interactionId,
+    conversationId: chat.conversationId,
+    customerId: chat.customerId,
+    channel: 'email',
+    to,
+    subject,
+    body,
+  });
   const interaction = outboundInteraction(
     {
       interactionId,
       customerId: chat.customerId,
       conversationId: chat.conversationId,
       channel: 'email',
-      to,
-      subject: chat.subject ?? DEFAULT_SUBJECT,
-      body: chat.body.length + FOOTER.length <= MAX_BODY_CHARS ? `${chat.body}${FOOTER}` : chat.body,
+      to: { ...to, trust: proven ? 'verified' : 'claimed' },
+      // The subject recorded is the one the customer will see.
+      subject: sent ?? subject,
+      body,
       authorId: chat.authorId,
       providerRefs: { [FALLBACK_FOR_REF]: chat.interactionId },
     },

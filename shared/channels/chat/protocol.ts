@@ -1,6 +1,8 @@
 import * as z from 'zod/mini';
+import { SiteSignatureSchema } from '../../identity/site-signature.js';
 import { InvalidIdentityError, normalizeEmail } from '../../ingest/identity.js';
 import type { Interaction } from '../../schemas/index.js';
+import { messageBody, noLoneSurrogates, singleLine } from '../../text/sanitize.js';
 
 /**
  * The chat channel's wire protocol: request bodies of the chat HTTP routes, the frame a visitor sends on
@@ -27,10 +29,22 @@ const EmailInputSchema = z.pipe(
   }),
 );
 
-/** `POST /v1/chat/sessions`: who the visitor says they are; both optional. */
+/**
+ * `POST /v1/chat/sessions`: who the visitor says they are, all optional. `emailSignature` is the site's
+ * HMAC of the email (shared/identity/site-signature.ts): with it the email is verified, else a claim.
+ */
 export const CreateChatSessionSchema = z.strictObject({
   email: z.optional(EmailInputSchema),
-  name: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(200))),
+  emailSignature: z.optional(SiteSignatureSchema),
+  name: z.optional(
+    z.pipe(
+      z.string().check(z.maxLength(200), noLoneSurrogates()),
+      z.pipe(
+        z.transform((text: string) => singleLine(text)),
+        z.string().check(z.minLength(1)),
+      ),
+    ),
+  ),
 });
 export type CreateChatSession = z.infer<typeof CreateChatSessionSchema>;
 
@@ -43,12 +57,17 @@ export const ClientMessageIdSchema = z
 export const SendMessageFrameSchema = z.strictObject({
   action: z.literal('sendMessage'),
   clientMessageId: ClientMessageIdSchema,
-  text: z.string().check(
-    z.trim(),
-    z.minLength(1, 'must not be empty'),
-    z.refine((text) => Buffer.byteLength(text, 'utf8') <= CHAT_TEXT_MAX_BYTES, {
-      message: `must be at most ${CHAT_TEXT_MAX_BYTES} bytes`,
-    }),
+  text: z.pipe(
+    z.string().check(
+      noLoneSurrogates(),
+      z.refine((text) => Buffer.byteLength(text, 'utf8') <= CHAT_TEXT_MAX_BYTES, {
+        message: `must be at most ${CHAT_TEXT_MAX_BYTES} bytes`,
+      }),
+    ),
+    z.pipe(
+      z.transform((text: string) => messageBody(text).trim()),
+      z.string().check(z.minLength(1, 'must not be empty')),
+    ),
   ),
 });
 export type SendMessageFrame = z.infer<typeof SendMessageFrameSchema>;
@@ -73,7 +92,12 @@ export type ServerFrame =
     }
   | {
       readonly type: 'error';
-      readonly error: 'validation_failed' | 'payload_too_large' | 'session_expired' | 'internal_error';
+      readonly error:
+        | 'validation_failed'
+        | 'payload_too_large'
+        | 'idempotency_key_reused'
+        | 'session_expired'
+        | 'internal_error';
       readonly message: string;
       readonly clientMessageId?: string;
       readonly issues?: readonly { readonly field: string; readonly message: string }[];

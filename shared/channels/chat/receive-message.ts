@@ -1,18 +1,12 @@
 import type { Clock } from '../../clock.js';
 import { UnauthorizedError } from '../../errors.js';
+import { type VerificationRequester, verificationFor } from '../../identity/verification-request.js';
 import { type IngestResult, ingestInbound } from '../../ingest/ingest.js';
 import type { RoutingHandoff } from '../../routing/handoff.js';
-import type { ChatConnection, IdentityRef, InboundMessage } from '../../schemas/index.js';
+import type { ChatConnection, InboundMessage, TrustedIdentity } from '../../schemas/index.js';
 import { getChatConnection, isLive } from '../../store/chat-connections.js';
 import type { Db } from '../../store/db.js';
 import { CLIENT_MESSAGE_ID_REF, type SendMessageFrame } from './protocol.js';
-
-/**
- * providerRefs flag on chat messages that carry an email the visitor typed in: the address was never
- * verified, so agents can see that the customer match rests on a claim (see docs/chat.md, "Security").
- */
-export const EMAIL_CLAIM_REF = 'emailClaim';
-export const UNVERIFIED_EMAIL_CLAIM = 'unverified';
 
 /** The connection a frame came in on is unknown or past its end of life: the visitor must start over. */
 export class ChatSessionExpiredError extends UnauthorizedError {
@@ -42,8 +36,12 @@ export function chatToInbound(
   frame: SendMessageFrame,
   receivedAt: string,
 ): InboundMessage {
-  const identities: IdentityRef[] = [{ kind: 'visitor', value: connection.visitorId }];
-  if (connection.email) identities.push({ kind: 'email', value: connection.email });
+  // The visitor id is ours (issued with the session, carried in the token we signed): verified. The
+  // email is a claim unless the site signed it.
+  const identities: TrustedIdentity[] = [{ kind: 'visitor', value: connection.visitorId, trust: 'verified' }];
+  if (connection.email) {
+    identities.push({ kind: 'email', value: connection.email, trust: connection.emailTrust ?? 'claimed' });
+  }
   return {
     channel: 'chat',
     providerMessageId: `${connection.visitorId}:${frame.clientMessageId}`,
@@ -55,21 +53,33 @@ export function chatToInbound(
     providerRefs: {
       visitorId: connection.visitorId,
       [CLIENT_MESSAGE_ID_REF]: frame.clientMessageId,
-      ...(connection.email ? { [EMAIL_CLAIM_REF]: UNVERIFIED_EMAIL_CLAIM } : {}),
     },
   };
 }
 
-/** Records a visitor's chat message on their customer's timeline and hands it to routing. */
+/** What receiving a chat message needs; built once at module scope by the handler. */
+export interface ChatReceiver {
+  readonly db: Db;
+  readonly handoff: RoutingHandoff;
+  readonly clock: Clock;
+  /** Mails a verification link to a claimed email that created its customer. */
+  readonly requestVerification: VerificationRequester;
+}
+
+/**
+ * Records a visitor's chat message on their customer's timeline and hands it to routing. The first
+ * message of a visitor who claimed an email also asks for a verification link to that address.
+ */
 export async function receiveChatMessage(
-  db: Db,
-  handoff: RoutingHandoff,
+  receiver: ChatReceiver,
   connection: ChatConnection,
   frame: SendMessageFrame,
   receivedAt: string,
-  clock: Clock,
 ): Promise<IngestResult> {
-  const result = await ingestInbound(db, chatToInbound(connection, frame, receivedAt), clock);
-  await handoff(result);
+  const message = chatToInbound(connection, frame, receivedAt);
+  const result = await ingestInbound(receiver.db, message, receiver.clock);
+  await receiver.handoff(result);
+  const verification = verificationFor(message, result);
+  if (verification) await receiver.requestVerification(verification);
   return result;
 }

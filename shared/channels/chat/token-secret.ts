@@ -1,5 +1,4 @@
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { optionalEnv } from '../../config/env.js';
+import { loadSecretText } from '../../config/secret.js';
 import type { VisitorTokenKey } from './visitor-token.js';
 
 /** HS256 needs a key at least as long as its hash (RFC 7518 §3.2). */
@@ -25,20 +24,5 @@ export function tokenKeyFromText(secret: string): VisitorTokenKey {
  * GetSecretValue). Both set, neither set, or a key under 32 bytes fails the cold start.
  */
 export async function loadTokenKey(): Promise<VisitorTokenKey> {
-  const inline = optionalEnv(TOKEN_SECRET_ENV);
-  const arn = optionalEnv(TOKEN_SECRET_ARN_ENV);
-  if (inline !== undefined && arn !== undefined) {
-    throw new Error(`Set only one of ${TOKEN_SECRET_ENV} and ${TOKEN_SECRET_ARN_ENV}`);
-  }
-  if (inline !== undefined) return tokenKeyFromText(inline);
-  if (arn === undefined)
-    throw new Error(`Missing required environment variable ${TOKEN_SECRET_ENV} or ${TOKEN_SECRET_ARN_ENV}`);
-  const client = new SecretsManagerClient({});
-  try {
-    const output = await client.send(new GetSecretValueCommand({ SecretId: arn }));
-    if (output.SecretString === undefined) throw new Error('the chat token secret has no SecretString');
-    return tokenKeyFromText(output.SecretString);
-  } finally {
-    client.destroy();
-  }
+  return tokenKeyFromText(await loadSecretText(TOKEN_SECRET_ENV, TOKEN_SECRET_ARN_ENV));
 }

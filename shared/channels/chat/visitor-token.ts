@@ -36,8 +36,10 @@ export interface VisitorTokenKey {
 export interface Visitor {
   /** ULID issued with the session; the visitor's identity (`visitor` kind) once they write. */
   readonly visitorId: string;
-  /** Canonical email the visitor typed in. Unverified: anyone can claim any address. */
+  /** Canonical email the visitor gave: a claim, unless the site signed it (`emailVerified`). */
   readonly email?: string | undefined;
+  /** True when the site signed the email (shared/identity/site-signature.ts). */
+  readonly emailVerified?: boolean | undefined;
   readonly name?: string | undefined;
 }
 
@@ -53,6 +55,7 @@ export interface VisitorClaims extends Visitor {
 const VisitorTokenPayloadSchema = z.strictObject({
   sub: IdSchema,
   email: z.optional(z.string().check(z.maxLength(254))),
+  email_verified: z.optional(z.literal(true)),
   name: z.optional(z.string().check(z.maxLength(200))),
   iat: z.number().check(z.int(), z.nonnegative()),
   exp: z.number().check(z.int(), z.positive()),
@@ -74,6 +77,7 @@ export async function issueVisitorToken(
   const expiresAt = issuedAt + VISITOR_TOKEN_TTL_SECONDS;
   const token = await new SignJWT({
     ...(visitor.email ? { email: visitor.email } : {}),
+    ...(visitor.email && visitor.emailVerified ? { email_verified: true } : {}),
     ...(visitor.name ? { name: visitor.name } : {}),
   })
     .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
@@ -117,6 +121,13 @@ export async function verifyVisitorToken(
   const parsed = VisitorTokenPayloadSchema.safeParse(payload);
   if (!parsed.success)
     throw new InvalidVisitorTokenError('invalid', 'invalid visitor token', { cause: parsed.error });
-  const { sub, email, name, iat, exp } = parsed.data;
-  return { visitorId: sub, email, name, issuedAt: iat, expiresAt: exp };
+  const { sub, email, email_verified, name, iat, exp } = parsed.data;
+  return {
+    visitorId: sub,
+    email,
+    emailVerified: email_verified === true,
+    name,
+    issuedAt: iat,
+    expiresAt: exp,
+  };
 }

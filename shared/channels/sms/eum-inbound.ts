@@ -2,6 +2,7 @@ import type { CountryCode } from 'libphonenumber-js';
 import * as z from 'zod/mini';
 import { ValidationError } from '../../errors.js';
 import type { InboundMessage } from '../../schemas/index.js';
+import { messageBody, replaceLoneSurrogates } from '../../text/sanitize.js';
 import { customerPhoneSchema, OurNumberSchema, SMS_BODY_MAX_CHARS } from './phone-fields.js';
 
 /** One SNS record as Lambda receives it; SNS adds fields over time, so unknown ones pass. */
@@ -55,15 +56,17 @@ export function snsMessageJson(record: SnsRecord): unknown {
 /**
  * Maps a two-way message to the canonical message. inboundMessageId is the idempotency key; the SNS
  * publish time is the receive time, since the message itself carries none (and inbound order is not
- * guaranteed, so later steps compare these times rather than arrival order).
+ * guaranteed, so later steps compare these times rather than arrival order). The body is recorded as
+ * received but cleaned (`messageBody`; unpaired surrogates replaced, not refused).
  */
 export function eumToInbound(message: EumInboundMessage, receivedAt: string): InboundMessage {
   return {
     channel: 'sms',
     providerMessageId: message.inboundMessageId,
     receivedAt: new Date(receivedAt).toISOString(),
-    identities: [{ kind: 'phone', value: message.originationNumber }],
-    body: message.messageBody,
+    // Published by End User Messaging to our topic: the carrier's sender number, not a claim.
+    identities: [{ kind: 'phone', value: message.originationNumber, trust: 'verified' }],
+    body: messageBody(replaceLoneSurrogates(message.messageBody)),
     attachments: [],
     providerRefs: {
       provider: 'eum',

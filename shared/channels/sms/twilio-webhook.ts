@@ -1,6 +1,7 @@
 import type { CountryCode } from 'libphonenumber-js';
 import * as z from 'zod/mini';
 import type { Attachment, InboundMessage } from '../../schemas/index.js';
+import { messageBody, replaceLoneSurrogates } from '../../text/sanitize.js';
 import { customerPhoneSchema, OurNumberSchema, SMS_BODY_MAX_CHARS } from './phone-fields.js';
 
 /** Largest accepted webhook body, in bytes: a 1600-character message percent-encoded plus ten media. */
@@ -102,7 +103,8 @@ export type TwilioWebhookParams = z.infer<ReturnType<typeof twilioWebhookParamsS
 
 /**
  * Maps Twilio's webhook to the canonical message. MessageSid is the idempotency key; MMS media are
- * recorded by URL (their size is unknown until fetched, hence 0).
+ * recorded by URL (their size is unknown until fetched, hence 0). The body is recorded as received but
+ * cleaned (`messageBody`; unpaired surrogates replaced, not refused).
  */
 export function twilioToInbound(params: TwilioWebhookParams, receivedAt: string): InboundMessage {
   const attachments: Attachment[] = params.media.map((item) => ({
@@ -114,8 +116,9 @@ export function twilioToInbound(params: TwilioWebhookParams, receivedAt: string)
     channel: 'sms',
     providerMessageId: params.messageSid,
     receivedAt,
-    identities: [{ kind: 'phone', value: params.from }],
-    body: params.body,
+    // The request signature proves Twilio sent it, and Twilio vouches for the sender's number.
+    identities: [{ kind: 'phone', value: params.from, trust: 'verified' }],
+    body: messageBody(replaceLoneSurrogates(params.body)),
     attachments,
     providerRefs: {
       provider: 'twilio',

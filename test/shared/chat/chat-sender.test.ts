@@ -145,8 +145,8 @@ describe('chat sender', () => {
       direction: 'inbound',
       channel: 'chat',
       identities: [
-        { kind: 'visitor', value: VISITOR },
-        { kind: 'email', value: 'ada@example.com' },
+        { kind: 'visitor', value: VISITOR, trust: 'verified' },
+        { kind: 'email', value: 'ada@example.com', trust: 'claimed' },
       ],
       body: 'Hello?',
       attachments: [],

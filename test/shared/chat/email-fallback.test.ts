@@ -69,7 +69,7 @@ async function offlineReply(db: Db) {
     conversationId: written.conversationId,
     direction: 'outbound',
     channel: 'chat',
-    identities: [{ kind: 'visitor', value: visitorId }],
+    identities: [{ kind: 'visitor', value: visitorId, trust: 'verified' }],
     body: 'We refunded the second charge.',
     attachments: [],
     providerMessageId: interactionId,

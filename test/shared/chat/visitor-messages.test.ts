@@ -58,7 +58,7 @@ async function reply(
     conversationId: base.conversationId,
     direction: 'outbound',
     channel,
-    identities: [to],
+    identities: [{ ...to, trust: 'verified' }],
     body,
     attachments: [],
     providerMessageId: interactionId,

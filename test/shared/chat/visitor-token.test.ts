@@ -59,10 +59,24 @@ describe('visitor tokens', () => {
     expect(claims).toEqual({
       visitorId: VISITOR,
       email: 'ada@example.com',
+      emailVerified: false,
       name: 'Ada',
       issuedAt: Date.parse(ISSUED) / 1000,
       expiresAt: Date.parse(ISSUED) / 1000 + VISITOR_TOKEN_TTL_SECONDS,
     });
+  });
+
+  it('carries a site-signed email as verified, and only when issued so', async () => {
+    const clock = fixedClock(ISSUED);
+    const { token } = await issueVisitorToken(
+      testTokenKey,
+      { visitorId: VISITOR, email: 'ada@example.com', emailVerified: true },
+      clock,
+    );
+
+    const claims = await verifyVisitorToken(testTokenKey, token, clock);
+
+    expect(claims).toMatchObject({ email: 'ada@example.com', emailVerified: true });
   });
 
   it('refuses an expired token as expired', async () => {
