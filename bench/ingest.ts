@@ -78,7 +78,7 @@ export async function runIngestScenarios(stack: BenchStack, runId: string): Prom
     second,
     202,
   );
-  const duplicate = await runScenario(stack, 'the same submission again (retry)', second, 200);
+  const duplicate = await runScenario(stack, 'the same submission again (retry)', second, 202);
 
   // The meter's extra reads slow the metered runs down; time the steady state again without it.
   stack.meter.enabled = false;

@@ -14,6 +14,7 @@ import { type InstrumentableClient, instrumentSdkClients, RequestCounter } from 
 export const REGION = 'us-east-1';
 const TABLE_NAME = 'carebridge-bench';
 const QUEUE_NAME = 'carebridge-bench-routing';
+const VERIFICATION_QUEUE_NAME = 'carebridge-bench-identity-verification';
 /** Memory the functions are priced at (MB). */
 export const FUNCTION_MEMORY_MB = 256;
 
@@ -63,8 +64,12 @@ export async function startBenchStack(): Promise<BenchStack> {
     new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }),
   );
   const queueArn = Attributes?.QueueArn ?? `arn:aws:sqs:${REGION}:000000000000:${QUEUE_NAME}`;
+  // New customers who typed an email ask for a verification link; the bench counts that send too.
+  const verification = await admin.send(new CreateQueueCommand({ QueueName: VERIFICATION_QUEUE_NAME }));
+  if (!verification.QueueUrl) throw new Error('fauxqs returned no queue URL');
   process.env[ENV.table] = TABLE_NAME;
   process.env[ENV.queueUrl('routing')] = QueueUrl;
+  process.env[ENV.queueUrl('identity-verification')] = verification.QueueUrl;
 
   const counter = new RequestCounter();
   const meter = new CapacityMeter(counter, shadow);

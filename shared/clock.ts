@@ -20,3 +20,8 @@ function clockOffsetMs(): number {
   const offset = Number(process.env.CAREBRIDGE_CLOCK_OFFSET_MS ?? '0');
   return Number.isFinite(offset) ? offset : 0;
 }
+
+/** The clock's now in whole epoch seconds (JWT times, DynamoDB TTL attributes). */
+export function epochSeconds(clock: Clock): number {
+  return Math.floor(Date.parse(clock.now()) / 1000);
+}

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { CountryCode } from 'libphonenumber-js';
 import * as z from 'zod/mini';
-import type { Clock } from '../clock.js';
+import { type Clock, epochSeconds } from '../clock.js';
 import { SiteSignatureSchema, signedIdentities } from '../identity/site-signature.js';
 import { type VerificationRequester, verificationFor } from '../identity/verification-request.js';
 import { InvalidIdentityError, normalizeEmail, normalizePhone } from '../ingest/identity.js';
@@ -10,7 +10,7 @@ import type { RoutingHandoff } from '../routing/handoff.js';
 import type { InboundMessage, TrustedIdentity } from '../schemas/index.js';
 import type { Db } from '../store/db.js';
 import { claimSubmissionId } from '../store/submission-markers.js';
-import { messageBody, noLoneSurrogates, singleLine } from '../text/sanitize.js';
+import { messageBodyField, singleLineField } from '../text/fields.js';
 
 /** Largest accepted `message`, in UTF-8 bytes. */
 export const WEBFORM_MESSAGE_MAX_BYTES = 10 * 1024;
@@ -27,14 +27,6 @@ function identityField<T>(normalize: (raw: string) => T) {
       return z.NEVER;
     }
   };
-}
-
-/** A single-line text field: lone surrogates refused, control and bidi characters removed. */
-function singleLineField(max: number) {
-  return z.pipe(
-    z.string().check(z.maxLength(max), noLoneSurrogates()),
-    z.transform((text: string) => singleLine(text)),
-  );
 }
 
 /**
@@ -58,18 +50,7 @@ export function webFormSubmissionSchema(defaultCountry?: CountryCode) {
       phoneSignature: z.optional(SiteSignatureSchema),
       name: z.optional(singleLineField(200)),
       subject: z.optional(singleLineField(200)),
-      message: z.pipe(
-        z.string().check(
-          noLoneSurrogates(),
-          z.refine((text) => Buffer.byteLength(text, 'utf8') <= WEBFORM_MESSAGE_MAX_BYTES, {
-            message: `must be at most ${WEBFORM_MESSAGE_MAX_BYTES} bytes`,
-          }),
-        ),
-        z.pipe(
-          z.transform((text: string) => messageBody(text).trim()),
-          z.string().check(z.minLength(1, 'must not be empty')),
-        ),
-      ),
+      message: messageBodyField(WEBFORM_MESSAGE_MAX_BYTES),
       submissionId: z.optional(
         z.string().check(z.regex(/^[A-Za-z0-9._:-]{8,128}$/, 'must be 8-128 letters, digits or . _ : -')),
       ),
@@ -136,7 +117,7 @@ export async function receiveWebForm(
       formId,
       contentHash(submission, identities),
       `auto-${receiver.clock.newId()}`,
-      Math.floor(Date.parse(receiver.clock.now()) / 1000),
+      epochSeconds(receiver.clock),
     ));
   const message = webFormToInbound(submission, identities, `${formId}:${submissionId}`, receivedAt);
   const result = await ingestInbound(receiver.db, message, receiver.clock);

@@ -1,13 +1,10 @@
-import { errors, jwtVerify, SignJWT } from 'jose';
 import * as z from 'zod/mini';
 import type { Clock } from '../clock.js';
 import { UnauthorizedError } from '../errors.js';
-import { IdSchema } from '../schemas/index.js';
+import { signToken, tokenClaimsSchema, verifyToken } from './hs256-token.js';
 
 /** Audience of verification-link tokens: no other token of ours (a chat visitor's) passes for one. */
 export const VERIFICATION_AUDIENCE = 'carebridge-identity-verification';
-const ISSUER = 'carebridge';
-const ALGORITHM = 'HS256';
 /** How long a verification link works. */
 export const VERIFICATION_LINK_TTL_SECONDS = 24 * 60 * 60;
 /** Longest token accepted; ours are well under 1 KB. */
@@ -24,18 +21,9 @@ export class InvalidVerificationLinkError extends UnauthorizedError {
   override name = 'InvalidVerificationLinkError';
 }
 
-const PayloadSchema = z.strictObject({
-  sub: IdSchema,
+const PayloadSchema = z.extend(tokenClaimsSchema(VERIFICATION_AUDIENCE), {
   email: z.email().check(z.maxLength(254)),
-  iat: z.number().check(z.int(), z.nonnegative()),
-  exp: z.number().check(z.int(), z.positive()),
-  aud: z.literal(VERIFICATION_AUDIENCE),
-  iss: z.literal(ISSUER),
 });
-
-function epochSeconds(clock: Clock): number {
-  return Math.floor(Date.parse(clock.now()) / 1000);
-}
 
 /** Signs a verification-link token (HS256 under the identity secret), valid for a day. */
 export async function issueVerificationToken(
@@ -43,15 +31,17 @@ export async function issueVerificationToken(
   claim: VerificationClaim,
   clock: Clock,
 ): Promise<string> {
-  const issuedAt = epochSeconds(clock);
-  return new SignJWT({ email: claim.email })
-    .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
-    .setSubject(claim.customerId)
-    .setIssuer(ISSUER)
-    .setAudience(VERIFICATION_AUDIENCE)
-    .setIssuedAt(issuedAt)
-    .setExpirationTime(issuedAt + VERIFICATION_LINK_TTL_SECONDS)
-    .sign(secret);
+  const { token } = await signToken(
+    secret,
+    {
+      subject: claim.customerId,
+      audience: VERIFICATION_AUDIENCE,
+      ttlSeconds: VERIFICATION_LINK_TTL_SECONDS,
+      claims: { email: claim.email },
+    },
+    clock,
+  );
+  return token;
 }
 
 /** Verifies a verification-link token; InvalidVerificationLinkError for any failure. */
@@ -63,27 +53,15 @@ export async function verifyVerificationToken(
   if (token.length > VERIFICATION_TOKEN_MAX_CHARS) {
     throw new InvalidVerificationLinkError('this verification link is not valid');
   }
-  let payload: unknown;
-  try {
-    ({ payload } = await jwtVerify(token, secret, {
-      algorithms: [ALGORITHM],
-      audience: VERIFICATION_AUDIENCE,
-      issuer: ISSUER,
-      requiredClaims: ['sub', 'iat', 'exp'],
-      currentDate: new Date(clock.now()),
-    }));
-  } catch (error) {
+  const verified = await verifyToken(secret, token, VERIFICATION_AUDIENCE, PayloadSchema, clock);
+  if (!verified.ok) {
     const message =
-      error instanceof errors.JWTExpired
+      verified.refusal === 'expired'
         ? 'this verification link has expired'
         : 'this verification link is not valid';
-    throw new InvalidVerificationLinkError(message, { cause: error });
+    throw new InvalidVerificationLinkError(message, { cause: verified.cause });
   }
-  const parsed = PayloadSchema.safeParse(payload);
-  if (!parsed.success) {
-    throw new InvalidVerificationLinkError('this verification link is not valid', { cause: parsed.error });
-  }
-  return { customerId: parsed.data.sub, email: parsed.data.email };
+  return { customerId: verified.claims.sub, email: verified.claims.email };
 }
 
 /** The link mailed to the address: the verify route's URL with the token. */

@@ -1,5 +1,5 @@
 import { type SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
-import type { Clock } from '../clock.js';
+import { type Clock, epochSeconds } from '../clock.js';
 import { DeliveryError } from '../errors.js';
 import type { Db } from '../store/db.js';
 import { reserveVerificationMail } from '../store/verification-mails.js';
@@ -31,7 +31,7 @@ export async function mailVerificationLink(
   request: EmailVerificationRequest,
   requestId: string,
 ): Promise<'sent' | 'throttled'> {
-  const now = Math.floor(Date.parse(mailer.clock.now()) / 1000);
+  const now = epochSeconds(mailer.clock);
   if (!(await reserveVerificationMail(mailer.db, request.email, requestId, now))) return 'throttled';
   const token = await issueVerificationToken(
     await mailer.identitySecret(),

@@ -2,7 +2,7 @@ import * as z from 'zod/mini';
 import { SiteSignatureSchema } from '../../identity/site-signature.js';
 import { InvalidIdentityError, normalizeEmail } from '../../ingest/identity.js';
 import type { Interaction } from '../../schemas/index.js';
-import { messageBody, noLoneSurrogates, singleLine } from '../../text/sanitize.js';
+import { messageBodyField, singleLineField } from '../../text/fields.js';
 
 /**
  * The chat channel's wire protocol: request bodies of the chat HTTP routes, the frame a visitor sends on
@@ -36,15 +36,7 @@ const EmailInputSchema = z.pipe(
 export const CreateChatSessionSchema = z.strictObject({
   email: z.optional(EmailInputSchema),
   emailSignature: z.optional(SiteSignatureSchema),
-  name: z.optional(
-    z.pipe(
-      z.string().check(z.maxLength(200), noLoneSurrogates()),
-      z.pipe(
-        z.transform((text: string) => singleLine(text)),
-        z.string().check(z.minLength(1)),
-      ),
-    ),
-  ),
+  name: z.optional(z.pipe(singleLineField(200), z.string().check(z.minLength(1)))),
 });
 export type CreateChatSession = z.infer<typeof CreateChatSessionSchema>;
 
@@ -57,18 +49,7 @@ export const ClientMessageIdSchema = z
 export const SendMessageFrameSchema = z.strictObject({
   action: z.literal('sendMessage'),
   clientMessageId: ClientMessageIdSchema,
-  text: z.pipe(
-    z.string().check(
-      noLoneSurrogates(),
-      z.refine((text) => Buffer.byteLength(text, 'utf8') <= CHAT_TEXT_MAX_BYTES, {
-        message: `must be at most ${CHAT_TEXT_MAX_BYTES} bytes`,
-      }),
-    ),
-    z.pipe(
-      z.transform((text: string) => messageBody(text).trim()),
-      z.string().check(z.minLength(1, 'must not be empty')),
-    ),
-  ),
+  text: messageBodyField(CHAT_TEXT_MAX_BYTES),
 });
 export type SendMessageFrame = z.infer<typeof SendMessageFrameSchema>;
 

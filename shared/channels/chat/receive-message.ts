@@ -1,4 +1,4 @@
-import type { Clock } from '../../clock.js';
+import { type Clock, epochSeconds } from '../../clock.js';
 import { UnauthorizedError } from '../../errors.js';
 import { type VerificationRequester, verificationFor } from '../../identity/verification-request.js';
 import { type IngestResult, ingestInbound } from '../../ingest/ingest.js';
@@ -20,7 +20,7 @@ export async function requireLiveConnection(
   clock: Clock,
 ): Promise<ChatConnection> {
   const connection = await getChatConnection(db, connectionId);
-  const now = Math.floor(Date.parse(clock.now()) / 1000);
+  const now = epochSeconds(clock);
   if (!connection || !isLive(connection, now))
     throw new ChatSessionExpiredError('the chat session has expired');
   return connection;

@@ -1,19 +1,14 @@
-import { errors, jwtVerify, SignJWT } from 'jose';
 import * as z from 'zod/mini';
 import type { Clock } from '../../clock.js';
 import { UnauthorizedError } from '../../errors.js';
-import { IdSchema } from '../../schemas/index.js';
+import { signToken, tokenClaimsSchema, verifyToken } from '../../identity/hs256-token.js';
 
 /** Audience of every visitor token: a token of another carebridge API (or another product) is refused. */
 export const VISITOR_TOKEN_AUDIENCE = 'carebridge-chat';
-/** Issuer of every visitor token. */
-export const VISITOR_TOKEN_ISSUER = 'carebridge';
 /** How long a chat session's token lasts. */
 export const VISITOR_TOKEN_TTL_SECONDS = 24 * 60 * 60;
 /** Longest token accepted; ours are well under 1 KB, so anything larger is not ours. */
 export const VISITOR_TOKEN_MAX_CHARS = 4096;
-
-const ALGORITHM = 'HS256';
 
 /** Raised for a visitor token that is missing, malformed, forged, for another audience or expired. */
 export class InvalidVisitorTokenError extends UnauthorizedError {
@@ -52,20 +47,11 @@ export interface VisitorClaims extends Visitor {
 }
 
 /** The claims we sign; a token carrying anything else was not made by us. */
-const VisitorTokenPayloadSchema = z.strictObject({
-  sub: IdSchema,
+const VisitorTokenPayloadSchema = z.extend(tokenClaimsSchema(VISITOR_TOKEN_AUDIENCE), {
   email: z.optional(z.string().check(z.maxLength(254))),
   email_verified: z.optional(z.literal(true)),
   name: z.optional(z.string().check(z.maxLength(200))),
-  iat: z.number().check(z.int(), z.nonnegative()),
-  exp: z.number().check(z.int(), z.positive()),
-  aud: z.literal(VISITOR_TOKEN_AUDIENCE),
-  iss: z.literal(VISITOR_TOKEN_ISSUER),
 });
-
-function epochSeconds(clock: Clock): number {
-  return Math.floor(Date.parse(clock.now()) / 1000);
-}
 
 /** Signs a visitor token (HS256) valid for VISITOR_TOKEN_TTL_SECONDS from the clock's now. */
 export async function issueVisitorToken(
@@ -73,20 +59,20 @@ export async function issueVisitorToken(
   visitor: Visitor,
   clock: Clock,
 ): Promise<{ token: string; claims: VisitorClaims }> {
-  const issuedAt = epochSeconds(clock);
-  const expiresAt = issuedAt + VISITOR_TOKEN_TTL_SECONDS;
-  const token = await new SignJWT({
-    ...(visitor.email ? { email: visitor.email } : {}),
-    ...(visitor.email && visitor.emailVerified ? { email_verified: true } : {}),
-    ...(visitor.name ? { name: visitor.name } : {}),
-  })
-    .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
-    .setSubject(visitor.visitorId)
-    .setIssuer(VISITOR_TOKEN_ISSUER)
-    .setAudience(VISITOR_TOKEN_AUDIENCE)
-    .setIssuedAt(issuedAt)
-    .setExpirationTime(expiresAt)
-    .sign(key.secret);
+  const { token, issuedAt, expiresAt } = await signToken(
+    key.secret,
+    {
+      subject: visitor.visitorId,
+      audience: VISITOR_TOKEN_AUDIENCE,
+      ttlSeconds: VISITOR_TOKEN_TTL_SECONDS,
+      claims: {
+        ...(visitor.email ? { email: visitor.email } : {}),
+        ...(visitor.email && visitor.emailVerified ? { email_verified: true } : {}),
+        ...(visitor.name ? { name: visitor.name } : {}),
+      },
+    },
+    clock,
+  );
   return { token, claims: { ...visitor, issuedAt, expiresAt } };
 }
 
@@ -103,25 +89,19 @@ export async function verifyVisitorToken(
     throw new InvalidVisitorTokenError('missing', 'a visitor token is required');
   if (token.length > VISITOR_TOKEN_MAX_CHARS)
     throw new InvalidVisitorTokenError('invalid', 'invalid visitor token');
-  let payload: unknown;
-  try {
-    ({ payload } = await jwtVerify(token, key.secret, {
-      algorithms: [ALGORITHM],
-      audience: VISITOR_TOKEN_AUDIENCE,
-      issuer: VISITOR_TOKEN_ISSUER,
-      requiredClaims: ['sub', 'iat', 'exp'],
-      currentDate: new Date(clock.now()),
-    }));
-  } catch (error) {
-    if (error instanceof errors.JWTExpired) {
-      throw new InvalidVisitorTokenError('expired', 'the visitor token has expired', { cause: error });
-    }
-    throw new InvalidVisitorTokenError('invalid', 'invalid visitor token', { cause: error });
+  const verified = await verifyToken(
+    key.secret,
+    token,
+    VISITOR_TOKEN_AUDIENCE,
+    VisitorTokenPayloadSchema,
+    clock,
+  );
+  if (!verified.ok) {
+    const message =
+      verified.refusal === 'expired' ? 'the visitor token has expired' : 'invalid visitor token';
+    throw new InvalidVisitorTokenError(verified.refusal, message, { cause: verified.cause });
   }
-  const parsed = VisitorTokenPayloadSchema.safeParse(payload);
-  if (!parsed.success)
-    throw new InvalidVisitorTokenError('invalid', 'invalid visitor token', { cause: parsed.error });
-  const { sub, email, email_verified, name, iat, exp } = parsed.data;
+  const { sub, email, email_verified, name, iat, exp } = verified.claims;
   return {
     visitorId: sub,
     email,
