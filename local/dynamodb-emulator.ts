@@ -46,6 +46,7 @@ import untagResourceValidation from 'dynalite/validations/untagResource.js';
 import updateItemValidation from 'dynalite/validations/updateItem.js';
 import updateTableValidation from 'dynalite/validations/updateTable.js';
 import * as z from 'zod';
+import { type FaultInjector, NO_FAULTS } from './faults.js';
 
 /** Where and how to run the emulator. */
 export interface DynamoEmulatorOptions {
@@ -53,6 +54,12 @@ export interface DynamoEmulatorOptions {
   readonly port?: number;
   /** LevelDB directory that keeps the data across restarts; in memory when omitted. */
   readonly path?: string;
+  /**
+   * Injected faults (local/faults.ts): `dynamodb.throttle` refuses data-plane requests as DynamoDB does
+   * when a partition is over its capacity; `dynamodb.conflict` cancels TransactWriteItems with a
+   * `TransactionConflict` reason, as when another transaction holds one of its items. None by default.
+   */
+  readonly faults?: FaultInjector;
 }
 
 /** A running emulator. */
@@ -70,6 +77,21 @@ const VALIDATION_EXCEPTION = 'com.amazon.coral.validate#ValidationException';
 const SERIALIZATION_EXCEPTION = 'com.amazon.coral.service#SerializationException';
 const CONDITIONAL_CHECK_FAILED = `${DYNAMODB_ERROR}ConditionalCheckFailedException`;
 const MAX_REQUEST_BYTES = 16 * 1024 * 1024;
+/** DynamoDB's limit on the aggregate size of the items of one transaction. */
+const MAX_TRANSACTION_BYTES = 4 * 1024 * 1024;
+/** The operations that read or write items, which DynamoDB throttles (not table management). */
+const DATA_PLANE_OPERATIONS: ReadonlySet<string> = new Set([
+  'BatchGetItem',
+  'BatchWriteItem',
+  'DeleteItem',
+  'GetItem',
+  'PutItem',
+  'Query',
+  'Scan',
+  'TransactGetItems',
+  'TransactWriteItems',
+  'UpdateItem',
+]);
 const TRANSACTIONAL_FACTOR = 2;
 const IDEMPOTENCY_WINDOW_MS = 10 * 60 * 1000;
 /** Main-database key of a table's TTL setting; no dynalite sub-database uses this prefix. */
@@ -86,7 +108,7 @@ const TTL_KEY_PREFIX = 'carebridge-ttl~';
 export async function startDynamoEmulator(options: DynamoEmulatorOptions = {}): Promise<DynamoEmulator> {
   const store = db.create({ path: options.path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await store.db.open();
-  const backend = new EmulatorBackend(store);
+  const backend = new EmulatorBackend(store, options.faults ?? NO_FAULTS);
   const server = createServer((request, response) => {
     void handleHttpRequest(backend, request, response);
   });
@@ -471,9 +493,19 @@ class EmulatorBackend {
     { readonly fingerprint: string; readonly expiresAt: number }
   >();
 
-  constructor(private readonly store: Store) {}
+  constructor(
+    private readonly store: Store,
+    private readonly faults: FaultInjector,
+  ) {}
 
-  dispatch(operation: string, body: Record<string, unknown>): Promise<unknown> {
+  async dispatch(operation: string, body: Record<string, unknown>): Promise<unknown> {
+    if (DATA_PLANE_OPERATIONS.has(operation) && this.faults.hits('dynamodb.throttle')) {
+      throw new EmulatorApiError(400, {
+        __type: `${DYNAMODB_ERROR}ProvisionedThroughputExceededException`,
+        message:
+          'The level of configured provisioned throughput for the table was exceeded. Consider increasing your provisioning level with the UpdateTable API.',
+      });
+    }
     switch (operation) {
       case 'TransactWriteItems':
         return this.#lock.run('exclusive', () => this.#transactWriteItems(body));
@@ -529,6 +561,9 @@ class EmulatorBackend {
   async #transactWriteItems(body: Record<string, unknown>): Promise<unknown> {
     const input = parseInput(TransactWriteItemsInputSchema, body);
     const writes = await this.#prepareWrites(input.TransactItems);
+    if (transactionSize(input.TransactItems) > MAX_TRANSACTION_BYTES) {
+      throw validationError('Transaction request cannot be larger than 4 MB');
+    }
 
     const token = input.ClientRequestToken;
     const fingerprint = canonicalJson(input.TransactItems);
@@ -542,6 +577,17 @@ class EmulatorBackend {
       }
       // A retry of a transaction that already succeeded: nothing is written again.
       if (previous !== undefined) return {};
+    }
+    if (this.faults.hits('dynamodb.conflict')) {
+      // Another transaction holds one of the items: DynamoDB names it and cancels, writing nothing.
+      const conflicting = this.faults.pick('dynamodb.conflict', writes.length);
+      throw transactionCanceled(
+        writes.map((_, index) =>
+          index === conflicting
+            ? { Code: 'TransactionConflict', Message: 'Transaction is ongoing for the item' }
+            : { Code: 'None' },
+        ),
+      );
     }
 
     const staged: StagedWrite[] = [];
@@ -804,6 +850,22 @@ function transactionCanceled(reasons: readonly CancellationReason[]): EmulatorAp
       .join(', ')}]`,
     CancellationReasons: reasons,
   });
+}
+
+/**
+ * The aggregate size DynamoDB counts against a transaction's 4 MB: every item put, every key, and the
+ * values its expressions carry, sized as DynamoDB sizes items.
+ */
+function transactionSize(items: readonly TransactWriteItem[]): number {
+  let size = 0;
+  for (const { Put, Update, Delete, ConditionCheck } of items) {
+    const write = Put ?? Update ?? Delete ?? ConditionCheck;
+    if (write === undefined) continue;
+    size += Put !== undefined ? db.itemSize(Put.Item) : 0;
+    size += 'Key' in write ? db.itemSize(write.Key) : 0;
+    size += write.ExpressionAttributeValues ? db.itemSize(write.ExpressionAttributeValues) : 0;
+  }
+  return size;
 }
 
 function primaryKey(item: Item, table: TableDescription): Item {

@@ -3,6 +3,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
 import type { FunctionDefinition } from '../functions/manifest.js';
 import { createLambdaContext } from './lambda-context.js';
+import { withCrashFault } from './lambda-crash.js';
 
 const REPOSITORY_ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** The CDK app's defaults for a function that sets no timeout or memory of its own. */
@@ -22,16 +23,21 @@ export interface LoadedFunction<D extends FunctionDefinition = FunctionDefinitio
 
 /**
  * Imports every function's handler the way Lambda loads it (the module's exported `handler`). Modules
- * read their configuration when imported: set the environment first.
+ * read their configuration when imported: set the environment first. `crash` (fault injection
+ * `lambda.crash`) chooses the invocations that die after their first AWS write (local/lambda-crash.ts).
  */
 export async function loadFunctions(
   functions: readonly FunctionDefinition[],
   account: { readonly region: string; readonly accountId: string },
+  faults: { readonly crash?: () => boolean } = {},
 ): Promise<LoadedFunction[]> {
+  const { crash } = faults;
   return Promise.all(
     functions.map(async (definition) => ({
       definition,
-      handler: await loadHandler(definition.entry),
+      handler: crash
+        ? withCrashFault(await loadHandler(definition.entry), crash)
+        : await loadHandler(definition.entry),
       createContext: () =>
         createLambdaContext({
           functionName: `carebridge-${definition.name}`,

@@ -33,6 +33,12 @@ export interface SqsPollerOptions {
   readonly waitTimeSeconds?: number;
   /** Where failures are reported (a throwing consumer, an unreachable queue); console.error by default. */
   readonly onError?: (message: string, error: unknown) => void;
+  /**
+   * Fault injection (`sqs.duplicate`): true for a received message that is also delivered a second time,
+   * in a batch of its own to a concurrent invocation, as SQS's at-least-once delivery does when a
+   * message is received by two pollers. Never by default.
+   */
+  readonly duplicate?: () => boolean;
 }
 
 /** A running poller. */
@@ -88,14 +94,26 @@ async function pollOnce(
   );
   if (messages.length === 0) return;
   const event = toSqsEvent(messages, { queueArn: options.queueArn, region: options.region });
+  const duplicates = options.duplicate ? event.Records.filter(() => options.duplicate?.()) : [];
+  // The second delivery's outcome decides nothing: the first delivery's receipt is the one deleted.
+  const secondDelivery =
+    duplicates.length === 0
+      ? Promise.resolve()
+      : invokeHandler(options.handler, { Records: duplicates }, options.createContext()).then(
+          () => undefined,
+          (error: unknown) =>
+            onError(`[sqs-poller] consumer of ${options.queueArn} failed a duplicate delivery`, error),
+        );
   let result: unknown;
   try {
     result = await invokeHandler(options.handler, event, options.createContext());
   } catch (error) {
     // Lambda keeps the whole batch when the function fails or times out: every record is retried.
     onError(`[sqs-poller] consumer of ${options.queueArn} failed; the batch stays on the queue`, error);
+    await secondDelivery;
     return;
   }
+  await secondDelivery;
   const done = recordsToDelete(event, result);
   if (done.length === 0) return;
   // Not tied to the abort signal: a batch the consumer finished is deleted even while stopping.

@@ -175,8 +175,13 @@ describe('SQS poller on fauxqs', () => {
     );
   }
 
-  function poll(queue: { url: string; arn: string }, handler: SqsHandler): SqsPoller {
+  function poll(
+    queue: { url: string; arn: string },
+    handler: SqsHandler,
+    faults: { duplicate?: () => boolean } = {},
+  ): SqsPoller {
     return startSqsPoller({
+      ...faults,
       sqs,
       queueUrl: queue.url,
       queueArn: queue.arn,
@@ -248,6 +253,31 @@ describe('SQS poller on fauxqs', () => {
 
     // Assess
     expect(receiveCounts).toEqual(['1', '2']);
+    expect(await messagesIn(queue.dlqUrl)).toBe(0);
+  });
+
+  it('delivers a message twice under the sqs.duplicate fault, and deletes it once it is done', async () => {
+    // Prepare
+    const queue = await queueWithDlq();
+    await sqs.send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: 'twice' }));
+    const deliveries: string[] = [];
+
+    // Act
+    poller = poll(
+      queue,
+      async (event) => {
+        deliveries.push(...event.Records.map((record) => `${record.messageId}:${record.body}`));
+        return undefined;
+      },
+      { duplicate: () => true },
+    );
+    await eventually(async () =>
+      (await messagesIn(queue.url)) === 0 && deliveries.length >= 2 ? true : undefined,
+    );
+
+    // Assess
+    expect(deliveries).toHaveLength(2);
+    expect(deliveries[0]).toBe(deliveries[1]);
     expect(await messagesIn(queue.dlqUrl)).toBe(0);
   });
 

@@ -20,6 +20,7 @@ import { customerKey } from '../../../shared/store/keys.js';
 import { getTimeline } from '../../../shared/store/timeline.js';
 import { fixedClock } from '../../support/chat.js';
 import { useDynamoTable } from '../../support/dynamodb.js';
+import { eventually } from '../../support/eventually.js';
 import { testDb } from '../../support/inbound.js';
 
 const table = useDynamoTable();
@@ -156,6 +157,54 @@ describe('deliverEmailFallback', () => {
 
     expect(second).toEqual(first);
     expect(emailSender.sent).toHaveLength(1);
+  });
+
+  it('sends once when two deliveries of the same fallback run at the same time', async () => {
+    // Prepare: SQS delivered the message twice, to two concurrent invocations.
+    const db = testDb(table);
+    const { clock, request } = await offlineReply(db);
+    const emailSender = fakeEmailSender();
+
+    // Act
+    const outcomes = await Promise.all([
+      deliverEmailFallback(db, emailSender, request, clock),
+      deliverEmailFallback(db, emailSender, request, clock),
+    ]);
+
+    // Assess
+    expect(emailSender.sent).toHaveLength(1);
+    expect(outcomes.map((outcome) => outcome.outcome)).toContain('sent');
+    expect(outcomes.every((outcome) => outcome.outcome === 'sent' || outcome.outcome === 'in-progress')).toBe(
+      true,
+    );
+    const chat = await getOutboundInteraction(db, request.interactionId, true);
+    const email = await getOutboundInteraction(db, chat?.providerRefs.emailFallbackInteractionId ?? '', true);
+    expect(email?.deliveryStatus).toBe('sent');
+  });
+
+  it('never sends again once a delivery died between claiming the send and recording it', async () => {
+    // Prepare: the first delivery's invocation crashed while sending, leaving its claim.
+    const db = testDb(table);
+    const { clock, request } = await offlineReply(db);
+    const crashing: ChannelSender = {
+      channel: 'email',
+      send: () => new Promise(() => undefined),
+    };
+    void deliverEmailFallback(db, crashing, request, clock);
+    await eventually(async () => {
+      const chat = await getOutboundInteraction(db, request.interactionId, true);
+      const emailId = chat?.providerRefs.emailFallbackInteractionId;
+      const email = emailId ? await getOutboundInteraction(db, emailId, true) : undefined;
+      return email?.providerRefs.sendClaim;
+    });
+    const emailSender = fakeEmailSender();
+
+    // Act
+    const redelivered = await deliverEmailFallback(db, emailSender, request, clock);
+
+    // Assess
+    expect(redelivered.outcome).toBe('in-progress');
+    expect(emailSender.sent).toHaveLength(0);
   });
 
   it('fails for a retry when the email provider fails, and the retry reuses the same email interaction', async () => {
