@@ -83,7 +83,7 @@ async function importTime(probe: string, file: string, env: NodeJS.ProcessEnv): 
  * Secrets are passed as values: reading Secrets Manager at a deployed cold start is a network call
  * this measure leaves out.
  */
-function functionEnv(name: string): NodeJS.ProcessEnv {
+export function functionEnv(name: string): NodeJS.ProcessEnv {
   const world: LocalWorld = {
     region: 'us-east-1',
     logLevel: 'WARN',

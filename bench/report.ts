@@ -1,3 +1,4 @@
+import { INIT_RATIO_BUDGET } from './budgets.js';
 import type { CostComponents } from './cost.js';
 import type { FunctionShare } from './ingest.js';
 import type { BenchResults } from './results.js';
@@ -77,7 +78,18 @@ export function formatReport(results: BenchResults): string {
   );
 
   const functionRows: Cell[][] = [
-    ['function', 'bundle KB', 'SDK floor KB', 'init ms', 'floor ms', 'ratio', 'largest packages (KB)'],
+    [
+      'function',
+      'bundle KB',
+      'SDK floor KB',
+      'budget KB',
+      'bundle',
+      'init ms',
+      'floor ms',
+      'ratio',
+      'init',
+      'largest packages (KB)',
+    ],
   ];
   for (const [name, figures] of Object.entries(functions)) {
     const largest = Object.entries(figures.largestPackages)
@@ -88,14 +100,23 @@ export function formatReport(results: BenchResults): string {
       name,
       kb(figures.bundleBytes),
       kb(figures.sdkFloorBundleBytes),
+      kb(figures.bundleBudgetBytes),
+      figures.bundleMet
+        ? 'ok'
+        : `MISS +${kb(figures.bundleBytes - figures.bundleBudgetBytes)}${figures.bundleAllowanceBytes ? ` (allowance ${kb(figures.bundleAllowanceBytes)})` : ''}`,
       figures.initMs,
       figures.sdkFloorInitMs,
       figures.initRatio,
+      figures.initMet === null ? 'n/a' : figures.initMet ? 'ok' : 'MISS',
       largest,
     ]);
   }
   sections.push(
-    `Functions: bundled as infra/bundling.ts says; init = median import time over fresh node processes\n${table(functionRows)}`,
+    [
+      'Functions: bundled as infra/bundling.ts says; init = median import time over fresh node processes.',
+      `Budgets (docs/performance.md): bundle at most 450 KB, or the SDK floor + 100 KB where the floor is over 350 KB; init at most ${INIT_RATIO_BUDGET}x the SDK floor's (n/a: no SDK client, empty floor)`,
+      table(functionRows),
+    ].join('\n'),
   );
 
   const { plan, serial, concurrent } = ingest.throughput;

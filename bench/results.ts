@@ -39,11 +39,19 @@ export interface BenchResults {
   readonly machine: Readonly<Record<string, string | number>>;
 }
 
+/** One function against its budgets (bench/budgets.ts, docs/performance.md). */
 export interface FunctionFigures {
   readonly bundleBytes: number;
+  /** The most the bundle may weigh: 450 KB, or the SDK floor + 100 KB where the floor is over 350 KB. */
+  readonly bundleBudgetBytes: number;
+  readonly bundleMet: boolean;
+  /** The recorded allowance of a function known to miss the bundle budget, if any. */
+  readonly bundleAllowanceBytes?: number;
   readonly initMs: number;
   readonly sdkFloorInitMs: number;
   readonly initRatio: number;
+  /** Ratio at most 1.1; null for a function bundling no SDK client (its floor is an empty module). */
+  readonly initMet: boolean | null;
   readonly sdkFloorBundleBytes: number;
   readonly sdkClients: readonly string[];
   /** The packages weighing most in the bundle, bytes of minified output. */

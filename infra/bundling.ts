@@ -9,6 +9,9 @@ import { type BundlingOptions, OutputFormat, SourceMapMode } from 'aws-cdk-lib/a
  * - `module` before `main`: the ES build of each dependency, which esbuild can tree-shake.
  * - The AWS SDK is bundled (no external modules): it is tree-shaken with the handler and loads from
  *   one file instead of the runtime's copy of every `@aws-sdk/*` package.
+ * - package.json's `sideEffects` names the one module of ours that runs code on import
+ *   (shared/schemas/issues.ts), so esbuild leaves out every other module whose exports a function does
+ *   not use, and the schemas they would build at cold start (docs/performance.md).
  * - The banner defines `require` for CommonJS dependencies that require Node built-ins from an ES module.
  * - The source map is a separate file (`index.mjs.map`) linked from the bundle. Node reads it only when
  *   NODE_OPTIONS=--enable-source-maps is set: measured here, parsing it adds about 20 ms (25%) to every

@@ -1,18 +1,17 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import * as z from 'zod/mini';
 import { openChatConnection } from '../../shared/channels/chat/connection-lifecycle.js';
-import { loadTokenKey } from '../../shared/channels/chat/token-secret.js';
+import { tokenKeyReader } from '../../shared/channels/chat/token-secret.js';
 import { VISITOR_TOKEN_MAX_CHARS } from '../../shared/channels/chat/visitor-token.js';
 import { systemClock } from '../../shared/clock.js';
 import { requireEnv } from '../../shared/config/env.js';
 import { UnauthorizedError } from '../../shared/errors.js';
 import { createDb } from '../../shared/store/db.js';
-import { logger } from '../lib/logger.js';
+import { injectLambdaContext, logger } from '../lib/logger.js';
 import { connectErrors, status, type WebSocketEvent, type WebSocketResult } from '../lib/websocket.js';
 
 const db = createDb(requireEnv('TABLE_NAME'));
-const tokenKey = await loadTokenKey();
+const tokenKey = tokenKeyReader();
 
 /** The handshake's query string: browsers cannot set headers on a WebSocket, so the token comes here. */
 const ConnectQuerySchema = z.strictObject({
@@ -28,7 +27,7 @@ export const handler = middy<WebSocketEvent, WebSocketResult>()
     if (!query.success)
       throw new UnauthorizedError('unexpected handshake parameters', { cause: query.error });
     const { connectionId } = event.requestContext;
-    await openChatConnection(db, tokenKey, { token: query.data.token, connectionId }, systemClock);
+    await openChatConnection(db, await tokenKey(), { token: query.data.token, connectionId }, systemClock);
     logger.info('chat connected', { connectionId });
     return status(200);
   });

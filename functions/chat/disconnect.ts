@@ -1,9 +1,8 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import { closeChatConnection } from '../../shared/channels/chat/connection-lifecycle.js';
 import { requireEnv } from '../../shared/config/env.js';
 import { createDb } from '../../shared/store/db.js';
-import { logger } from '../lib/logger.js';
+import { injectLambdaContext, logger } from '../lib/logger.js';
 import { status, type WebSocketEvent, type WebSocketResult } from '../lib/websocket.js';
 
 const db = createDb(requireEnv('TABLE_NAME'));

@@ -1,5 +1,4 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { ChatEmailFallbackSchema, deliverEmailFallback } from '../../shared/channels/chat/email-fallback.js';
@@ -8,7 +7,7 @@ import { systemClock } from '../../shared/clock.js';
 import { requireEnv } from '../../shared/config/env.js';
 import type { ChannelSender } from '../../shared/outbound/sender.js';
 import { createDb } from '../../shared/store/db.js';
-import { logger } from '../lib/logger.js';
+import { injectLambdaContext, logger } from '../lib/logger.js';
 
 const db = createDb(requireEnv('TABLE_NAME'));
 const processor = new BatchProcessor(EventType.SQS);

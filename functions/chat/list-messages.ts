@@ -1,18 +1,15 @@
-import * as z from 'zod/mini';
-import { loadTokenKey } from '../../shared/channels/chat/token-secret.js';
+import { ChatHistoryQuerySchema } from '../../shared/channels/chat/protocol.js';
+import { tokenKeyReader } from '../../shared/channels/chat/token-secret.js';
 import { listVisitorMessages } from '../../shared/channels/chat/visitor-messages.js';
 import { verifyVisitorToken } from '../../shared/channels/chat/visitor-token.js';
 import { systemClock } from '../../shared/clock.js';
 import { requireEnv } from '../../shared/config/env.js';
 import { UnauthorizedError } from '../../shared/errors.js';
-import { IdSchema } from '../../shared/schemas/index.js';
 import { createDb } from '../../shared/store/db.js';
 import { type HttpEvent, headerValue, httpHandler, json, parseInput } from '../lib/http.js';
 
 const db = createDb(requireEnv('TABLE_NAME'));
-const tokenKey = await loadTokenKey();
-
-const QuerySchema = z.strictObject({ after: z.optional(IdSchema) });
+const tokenKey = tokenKeyReader();
 
 /**
  * GET /v1/chat/sessions/{id}/messages?after=<interactionId> (public; the visitor token authenticates):
@@ -22,11 +19,11 @@ const QuerySchema = z.strictObject({ after: z.optional(IdSchema) });
  */
 export const handler = httpHandler(async (event) => {
   // Authenticate before validating anything else, so a caller without a token learns nothing.
-  const claims = await verifyVisitorToken(tokenKey, bearerToken(event), systemClock);
+  const claims = await verifyVisitorToken(await tokenKey(), bearerToken(event), systemClock);
   if (event.pathParameters?.id !== claims.visitorId) {
     throw new UnauthorizedError('the token is not for this chat session');
   }
-  const { after } = parseInput(QuerySchema, event.queryStringParameters ?? {});
+  const { after } = parseInput(ChatHistoryQuerySchema, event.queryStringParameters ?? {});
   const { messages, hasMore } = await listVisitorMessages(db, claims.visitorId, after);
   return json(200, { visitorId: claims.visitorId, messages, hasMore }, { 'cache-control': 'no-store' });
 });

@@ -1,4 +1,3 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import { readCallbackUrl } from '../../shared/channels/chat/config.js';
@@ -11,7 +10,7 @@ import { queueVerificationRequester } from '../../shared/identity/verification-r
 import { queueHandoff } from '../../shared/routing/handoff.js';
 import { createDb } from '../../shared/store/db.js';
 import { parseInput } from '../lib/http.js';
-import { logger } from '../lib/logger.js';
+import { injectLambdaContext, logger } from '../lib/logger.js';
 import {
   frameErrors,
   readFrame,

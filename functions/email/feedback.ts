@@ -1,4 +1,3 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import {
   applySesFeedback,
@@ -7,7 +6,7 @@ import {
 } from '../../shared/channels/email/feedback.js';
 import { requireEnv } from '../../shared/config/env.js';
 import { createDb } from '../../shared/store/db.js';
-import { logger } from '../lib/logger.js';
+import { injectLambdaContext, logger } from '../lib/logger.js';
 
 const db = createDb(requireEnv('TABLE_NAME'));
 

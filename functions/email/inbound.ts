@@ -1,4 +1,3 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
@@ -8,7 +7,7 @@ import { systemClock } from '../../shared/clock.js';
 import { requireEnv } from '../../shared/config/env.js';
 import { queueHandoff } from '../../shared/routing/handoff.js';
 import { createDb } from '../../shared/store/db.js';
-import { logger } from '../lib/logger.js';
+import { injectLambdaContext, logger } from '../lib/logger.js';
 
 const receiver: EmailReceiver = {
   db: createDb(requireEnv('TABLE_NAME')),

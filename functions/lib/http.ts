@@ -1,4 +1,3 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type {
   APIGatewayProxyEventV2,
@@ -19,7 +18,7 @@ import {
   ValidationError,
 } from '../../shared/errors.js';
 import { fieldIssues } from '../../shared/schemas/issues.js';
-import { logger } from './logger.js';
+import { injectLambdaContext, logger } from './logger.js';
 
 /** Every HTTP handler's event and result: API Gateway HTTP API, payload format 2.0. */
 export type HttpEvent = APIGatewayProxyEventV2 & {

@@ -1,4 +1,3 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { PinpointSMSVoiceV2Client } from '@aws-sdk/client-pinpoint-sms-voice-v2';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
@@ -19,7 +18,7 @@ import { readPhoneRegion } from '../../shared/config/phone-region.js';
 import { queueHandoff } from '../../shared/routing/handoff.js';
 import { createDb } from '../../shared/store/db.js';
 import { parseInput } from '../lib/http.js';
-import { logger } from '../lib/logger.js';
+import { injectLambdaContext, logger } from '../lib/logger.js';
 
 const db = createDb(requireEnv('TABLE_NAME'));
 const handoff = queueHandoff(new SQSClient({}), requireEnv('ROUTING_QUEUE_URL'));

@@ -1,12 +1,8 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { type KeywordReplies, receiveSms } from '../../shared/channels/sms/receive-sms.js';
+import { twilioSenderFromEnv } from '../../shared/channels/sms/sms-sender-from-env.js';
 import { readSmsKeywordSettings } from '../../shared/channels/sms/sms-settings.js';
-import {
-  readTwilioAuthToken,
-  readTwilioSenderConfig,
-  readTwilioWebhookUrl,
-} from '../../shared/channels/sms/twilio-config.js';
-import { twilioSender } from '../../shared/channels/sms/twilio-sender.js';
+import { readTwilioWebhookUrl, twilioAuthTokenReader } from '../../shared/channels/sms/twilio-config.js';
 import { twilioToInbound, twilioWebhookParamsSchema } from '../../shared/channels/sms/twilio-webhook.js';
 import { systemClock } from '../../shared/clock.js';
 import { requireEnv } from '../../shared/config/env.js';
@@ -19,12 +15,13 @@ import { emptyTwiml, readSignedTwilioForm } from './twilio-request.js';
 
 const db = createDb(requireEnv('TABLE_NAME'));
 const handoff = queueHandoff(new SQSClient({}), requireEnv('ROUTING_QUEUE_URL'));
-const trust = { authToken: await readTwilioAuthToken(), webhookUrl: readTwilioWebhookUrl() };
+const authToken = twilioAuthTokenReader();
+const webhookUrl = readTwilioWebhookUrl();
 const paramsSchema = twilioWebhookParamsSchema(readPhoneRegion());
 const keywordSettings = readSmsKeywordSettings();
 // Keywords are answered through Twilio, from the number they were sent to.
 const keywordReplies: KeywordReplies | undefined = keywordSettings.replies
-  ? { sender: twilioSender(readTwilioSenderConfig(trust.authToken)), helpText: keywordSettings.helpText }
+  ? { sender: twilioSenderFromEnv(authToken), helpText: keywordSettings.helpText }
   : undefined;
 
 /**
@@ -32,6 +29,7 @@ const keywordReplies: KeywordReplies | undefined = keywordSettings.replies
  * Twilio's request signature. Answers empty TwiML, for a retried MessageSid too.
  */
 export const handler = httpHandler(async (event) => {
+  const trust = { authToken: await authToken(), webhookUrl };
   const params = parseInput(paramsSchema, readSignedTwilioForm(event, trust));
   const receivedAt = new Date(event.requestContext.timeEpoch).toISOString();
   const receipt = await receiveSms(

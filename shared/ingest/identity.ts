@@ -1,6 +1,7 @@
-import { type CountryCode, parsePhoneNumberFromString } from 'libphonenumber-js';
+import type { CountryCode } from 'libphonenumber-js';
 import * as z from 'zod/mini';
 import { CarebridgeError } from '../errors.js';
+import { toE164 } from '../phone/phone-number.js';
 import type { IdentityKind, IdentityRef, TrustedIdentity } from '../schemas/index.js';
 
 const EmailSchema = z.email().check(z.maxLength(254));
@@ -22,9 +23,9 @@ export function normalizeEmail(raw: string): string {
  * (a deployment setting); a number that is not valid for its country is rejected.
  */
 export function normalizePhone(raw: string, defaultCountry?: CountryCode): string {
-  const parsed = parsePhoneNumberFromString(raw.trim(), defaultCountry);
-  if (parsed === undefined || !parsed.isValid()) throw new InvalidIdentityError('not a valid phone number');
-  return parsed.number;
+  const e164 = toE164(raw.trim(), defaultCountry);
+  if (e164 === undefined) throw new InvalidIdentityError('not a valid phone number');
+  return e164;
 }
 
 /** Builds a canonical identity of any kind. */

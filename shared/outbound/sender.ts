@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { lazily } from '../config/secret.js';
 import type { IdentityRef, Interaction } from '../schemas/index.js';
 
 /** Channels we can write to (a web form cannot receive; its replies go by email or SMS). */
@@ -41,3 +42,17 @@ export interface ChannelSender {
 
 /** The senders a deployment has, by channel. */
 export type Senders = Readonly<Partial<Record<ReplyChannel, ChannelSender>>>;
+
+/**
+ * A sender built when its first message goes out (e.g. once the secret it needs is read; a failed build
+ * is retried by the next message), then kept. For channels without subjects: `subjectOf` is not passed on.
+ */
+export function deferredSender(channel: ReplyChannel, build: () => Promise<ChannelSender>): ChannelSender {
+  const sender = lazily(build);
+  return {
+    channel,
+    async send(envelope: OutboundEnvelope): Promise<DeliveryReceipt> {
+      return (await sender()).send(envelope);
+    },
+  };
+}

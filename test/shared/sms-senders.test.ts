@@ -266,7 +266,7 @@ describe('smsSenderFromEnv', () => {
     vi.stubEnv('TWILIO_API_BASE_URL', twilio.baseUrl);
 
     // Act
-    const sender = await smsSenderFromEnv();
+    const sender = smsSenderFromEnv();
     await sender.send(envelope());
 
     // Assess
@@ -282,7 +282,7 @@ describe('smsSenderFromEnv', () => {
     vi.stubEnv('EUM_ORIGINATION_IDENTITY', '+12065550123');
     pinpoint.on(SendTextMessageCommand).resolves({ MessageId: 'eum-message-3' });
 
-    const receipt = await (await smsSenderFromEnv()).send(envelope());
+    const receipt = await smsSenderFromEnv().send(envelope());
 
     expect(receipt.providerMessageId).toBe('eum-message-3');
     expect(pinpoint.commandCalls(SendTextMessageCommand)[0]?.args[0].input.OriginationIdentity).toBe(
@@ -293,7 +293,7 @@ describe('smsSenderFromEnv', () => {
   it('fails at cold start for an unknown provider', async () => {
     vi.stubEnv('SMS_PROVIDER', 'carrier-pigeon');
 
-    await expect(smsSenderFromEnv()).rejects.toThrow('SMS_PROVIDER must be twilio or eum');
+    expect(() => smsSenderFromEnv()).toThrow('SMS_PROVIDER must be twilio or eum');
   });
 
   it('fails at cold start without a Twilio number or messaging service', async () => {
@@ -303,8 +303,6 @@ describe('smsSenderFromEnv', () => {
     vi.stubEnv('TWILIO_FROM_NUMBER', '');
     vi.stubEnv('TWILIO_MESSAGING_SERVICE_SID', '');
 
-    await expect(smsSenderFromEnv()).rejects.toThrow(
-      'Set TWILIO_MESSAGING_SERVICE_SID or TWILIO_FROM_NUMBER',
-    );
+    expect(() => smsSenderFromEnv()).toThrow('Set TWILIO_MESSAGING_SERVICE_SID or TWILIO_FROM_NUMBER');
   });
 });

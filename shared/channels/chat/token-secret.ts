@@ -1,4 +1,4 @@
-import { loadSecretText } from '../../config/secret.js';
+import { loadSecretText, secretReader } from '../../config/secret.js';
 import type { VisitorTokenKey } from './visitor-token.js';
 
 /** HS256 needs a key at least as long as its hash (RFC 7518 §3.2). */
@@ -25,4 +25,13 @@ export function tokenKeyFromText(secret: string): VisitorTokenKey {
  */
 export async function loadTokenKey(): Promise<VisitorTokenKey> {
   return tokenKeyFromText(await loadSecretText(TOKEN_SECRET_ENV, TOKEN_SECRET_ARN_ENV));
+}
+
+/**
+ * The visitor-token key for a handler, without a top-level await (shared/config/secret.ts's
+ * secretReader): both or neither variable, or a CHAT_TOKEN_SECRET under 32 bytes, fails the cold start;
+ * a Secrets Manager secret is read on the first request and kept.
+ */
+export function tokenKeyReader(): () => Promise<VisitorTokenKey> {
+  return secretReader(TOKEN_SECRET_ENV, TOKEN_SECRET_ARN_ENV, tokenKeyFromText);
 }

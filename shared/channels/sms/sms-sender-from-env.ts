@@ -1,10 +1,15 @@
 import { PinpointSMSVoiceV2Client } from '@aws-sdk/client-pinpoint-sms-voice-v2';
 import * as z from 'zod/mini';
 import { requireEnv } from '../../config/env.js';
-import type { ChannelSender } from '../../outbound/sender.js';
+import { type ChannelSender, deferredSender } from '../../outbound/sender.js';
 import { eumSender } from './eum-sender.js';
 import { readEumSenderConfig } from './sms-settings.js';
-import { readTwilioAuthToken, readTwilioSenderConfig, type SecretReader } from './twilio-config.js';
+import {
+  readTwilioSenderSettings,
+  type SecretReader,
+  twilioAuthTokenReader,
+  withTwilioCredentials,
+} from './twilio-config.js';
 import { twilioSender } from './twilio-sender.js';
 
 /** The SMS providers carebridge sends through. */
@@ -13,15 +18,28 @@ export type SmsProvider = z.infer<typeof SmsProviderSchema>;
 
 /**
  * The SMS sender of this deployment, chosen by SMS_PROVIDER (`twilio` or `eum`), with that provider's
- * configuration read once (see readTwilioSenderConfig and readEumSenderConfig). Call at module scope.
+ * configuration checked at once (see readTwilioSenderSettings and readEumSenderConfig). Call at module
+ * scope; a Twilio auth token in Secrets Manager is read when the first SMS goes out.
  */
-export async function smsSenderFromEnv(readSecret?: SecretReader): Promise<ChannelSender> {
+export function smsSenderFromEnv(readSecret?: SecretReader): ChannelSender {
   const provider = SmsProviderSchema.safeParse(requireEnv('SMS_PROVIDER'));
   if (!provider.success) throw new Error('SMS_PROVIDER must be twilio or eum');
   switch (provider.data) {
     case 'twilio':
-      return twilioSender(readTwilioSenderConfig(await readTwilioAuthToken(readSecret)));
-    case 'eum':
-      return eumSender(new PinpointSMSVoiceV2Client({}), readEumSenderConfig());
+      return twilioSenderFromEnv(twilioAuthTokenReader(readSecret));
+    case 'eum': {
+      const config = readEumSenderConfig();
+      // The client is built for the first SMS: a function sending on other channels too may never need it.
+      return deferredSender('sms', async () => eumSender(new PinpointSMSVoiceV2Client({}), config));
+    }
   }
+}
+
+/**
+ * The Twilio sender: its settings checked at once (a misconfiguration fails the cold start), the auth
+ * token taken from `authToken` when the first message goes out.
+ */
+export function twilioSenderFromEnv(authToken: () => Promise<string>): ChannelSender {
+  const settings = readTwilioSenderSettings();
+  return deferredSender('sms', async () => twilioSender(withTwilioCredentials(settings, await authToken())));
 }

@@ -1,6 +1,6 @@
-import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import * as z from 'zod/mini';
 import { optionalEnv, requireEnv } from '../../config/env.js';
+import { lazily, readSecretString } from '../../config/secret.js';
 import type { TwilioSenderConfig } from './twilio-sender.js';
 
 /** Fetches a secret's string value (Secrets Manager on AWS). */
@@ -8,32 +8,43 @@ export type SecretReader = (secretId: string) => Promise<unknown>;
 
 const AuthTokenSchema = z.string().check(z.trim(), z.minLength(1), z.maxLength(256));
 
-/** Default reader: Powertools' Secrets Manager provider (the client's endpoint from SDK configuration). */
-const readSecretsManager: SecretReader = (secretId) => getSecret(secretId);
+/** Default reader: GetSecretValue's SecretString (the client's endpoint from SDK configuration). */
+const readSecretsManager: SecretReader = readSecretString;
 
 /**
  * The Twilio auth token (webhook signatures, REST API), from one of two configuration sources:
  * - `TWILIO_AUTH_TOKEN`: the token itself (the local stack, tests);
- * - `TWILIO_AUTH_TOKEN_SECRET_ARN`: a Secrets Manager secret whose string value is the token (AWS),
- *   read once, at cold start.
+ * - `TWILIO_AUTH_TOKEN_SECRET_ARN`: a Secrets Manager secret whose string value is the token (AWS).
  * Exactly one must be set; both or neither fail the cold start, so a deployment cannot silently use
- * a stale token from the environment.
+ * a stale token from the environment. Call at module scope: the configuration (and an inline token) is
+ * checked at once, without a top-level await; the secret is read on the first request that needs the
+ * token and kept (a failed read is retried by the next request).
  */
-export async function readTwilioAuthToken(readSecret: SecretReader = readSecretsManager): Promise<string> {
+export function twilioAuthTokenReader(readSecret: SecretReader = readSecretsManager): () => Promise<string> {
   const token = optionalEnv('TWILIO_AUTH_TOKEN');
   const secretArn = optionalEnv('TWILIO_AUTH_TOKEN_SECRET_ARN');
   if (token !== undefined && secretArn !== undefined) {
     throw new Error('Set TWILIO_AUTH_TOKEN or TWILIO_AUTH_TOKEN_SECRET_ARN, not both');
   }
-  if (token !== undefined) return AuthTokenSchema.parse(token);
+  if (token !== undefined) {
+    const inline = AuthTokenSchema.parse(token);
+    return () => Promise.resolve(inline);
+  }
   if (secretArn === undefined) {
     throw new Error(
       'Missing required environment variable TWILIO_AUTH_TOKEN or TWILIO_AUTH_TOKEN_SECRET_ARN',
     );
   }
-  const parsed = AuthTokenSchema.safeParse(await readSecret(secretArn));
-  if (!parsed.success) throw new Error('The Twilio auth token secret holds no token string');
-  return parsed.data;
+  return lazily(async () => {
+    const parsed = AuthTokenSchema.safeParse(await readSecret(secretArn));
+    if (!parsed.success) throw new Error('The Twilio auth token secret holds no token string');
+    return parsed.data;
+  });
+}
+
+/** The Twilio auth token, read now (twilioAuthTokenReader's rules). */
+export async function readTwilioAuthToken(readSecret: SecretReader = readSecretsManager): Promise<string> {
+  return twilioAuthTokenReader(readSecret)();
 }
 
 const WebhookUrlSchema = z.url({ protocol: /^https?$/ }).check(z.maxLength(2048));
@@ -58,12 +69,15 @@ export const TWILIO_API_BASE_URL = 'https://api.twilio.com';
 /** Time given to Twilio's API, well inside the 15 s Twilio waits for a webhook's answer. */
 const TWILIO_TIMEOUT_MS = 5_000;
 
+/** The sender's configuration apart from its credentials (withTwilioCredentials adds them). */
+export type TwilioSenderSettings = Omit<TwilioSenderConfig, 'credentials'>;
+
 /**
  * Sender configuration from the environment: TWILIO_ACCOUNT_SID, TWILIO_MESSAGING_SERVICE_SID or
- * TWILIO_FROM_NUMBER (at least one), TWILIO_API_BASE_URL (optional; the local stack's outbox).
- * Throws at cold start for a missing or malformed value.
+ * TWILIO_FROM_NUMBER (at least one), TWILIO_API_BASE_URL (optional; the local stack's outbox). Throws at
+ * cold start for a missing or malformed value; the auth token is added when it has been read.
  */
-export function readTwilioSenderConfig(authToken: string): TwilioSenderConfig {
+export function readTwilioSenderSettings(): TwilioSenderSettings {
   const accountSid = parseEnv('TWILIO_ACCOUNT_SID', AccountSidSchema, requireEnv('TWILIO_ACCOUNT_SID'));
   const serviceSid = optionalEnv('TWILIO_MESSAGING_SERVICE_SID');
   const from = optionalEnv('TWILIO_FROM_NUMBER');
@@ -73,7 +87,6 @@ export function readTwilioSenderConfig(authToken: string): TwilioSenderConfig {
   const baseUrl = optionalEnv('TWILIO_API_BASE_URL');
   return {
     accountSid,
-    credentials: { username: accountSid, password: authToken },
     messagingServiceSid:
       serviceSid === undefined
         ? undefined
@@ -85,6 +98,11 @@ export function readTwilioSenderConfig(authToken: string): TwilioSenderConfig {
         : parseEnv('TWILIO_API_BASE_URL', ApiBaseUrlSchema, baseUrl),
     timeoutMs: TWILIO_TIMEOUT_MS,
   };
+}
+
+/** The settings with HTTP basic credentials: the account SID and the auth token. */
+export function withTwilioCredentials(settings: TwilioSenderSettings, authToken: string): TwilioSenderConfig {
+  return { ...settings, credentials: { username: settings.accountSid, password: authToken } };
 }
 
 function parseEnv<S extends z.ZodMiniType<string>>(name: string, schema: S, value: string): z.infer<S> {
