@@ -14,6 +14,7 @@ import {
   newRequestId,
   toGatewayResponse,
 } from './apigw-v2.js';
+import { type CorsConfiguration, isPreflight, preflightResponse, withCorsHeaders } from './cors.js';
 import type { JwtAuthorizer } from './jwt-authorizer.js';
 import { invokeHandler } from './lambda-context.js';
 
@@ -81,6 +82,8 @@ export interface GatewayApi {
   /** The JWT authorizer of `staff` routes; required when a route is `staff`. */
   readonly authorizer?: JwtAuthorizer;
   readonly webSocket?: GatewayWebSocket;
+  /** The API's CORS configuration, as the CDK app sets it (local/cors.ts); none by default. */
+  readonly cors?: CorsConfiguration;
 }
 
 export interface GatewayOptions {
@@ -122,6 +125,7 @@ interface ServedApi {
   readonly localRoutes: readonly { readonly route: LocalRoute; readonly template: readonly RouteSegment[] }[];
   readonly authorizer: JwtAuthorizer | undefined;
   readonly webSocket: GatewayWebSocket | undefined;
+  readonly cors: CorsConfiguration | undefined;
 }
 
 function prepare(api: GatewayApi): ServedApi {
@@ -140,6 +144,7 @@ function prepare(api: GatewayApi): ServedApi {
     })),
     authorizer: api.authorizer,
     webSocket: api.webSocket,
+    cors: api.cors,
   };
 }
 
@@ -187,6 +192,15 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       };
       return send(response, await local.route.respond(localRequest), requestId);
     }
+    // With a CORS configuration, API Gateway answers preflights itself and sets the CORS headers.
+    const { cors } = api;
+    const requestHeaders = lowerCaseHeaders(request.rawHeaders);
+    const reply = (answer: GatewayResponse) =>
+      send(response, cors ? withCorsHeaders(cors, requestHeaders.origin, answer) : answer, requestId);
+    if (cors && isPreflight(method, requestHeaders)) {
+      request.resume();
+      return send(response, preflightResponse(cors, requestHeaders), requestId);
+    }
     const match = matchRoute(
       api.routes.map((entry) => ({ method: entry.route.method, template: entry.template })),
       method,
@@ -195,27 +209,25 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const entry = match === undefined ? undefined : api.routes[match.index];
     if (match === undefined || entry === undefined) {
       request.resume();
-      return send(response, jsonMessage(404, 'Not Found'), requestId);
+      return reply(jsonMessage(404, 'Not Found'));
     }
     const { route } = entry;
     if (entry.bucket && !entry.bucket.tryTake()) {
       request.resume();
-      return send(response, jsonMessage(429, 'Too Many Requests'), requestId);
+      return reply(jsonMessage(429, 'Too Many Requests'));
     }
     const body = await readBody(request, MAX_BODY_BYTES);
-    if (body === undefined) return send(response, jsonMessage(413, 'Request Entity Too Large'), requestId);
+    if (body === undefined) return reply(jsonMessage(413, 'Request Entity Too Large'));
 
     let jwtClaims: Readonly<Record<string, string>> | undefined;
     if (route.auth === 'staff') {
       const verdict = api.authorizer ? await api.authorizer(request.headers.authorization) : undefined;
       if (!verdict?.authorized) {
         const description = verdict?.reason ?? 'no authorizer';
-        return send(
-          response,
+        return reply(
           jsonMessage(401, 'Unauthorized', {
             'www-authenticate': `Bearer error="invalid_token" error_description="${description}"`,
           }),
-          requestId,
         );
       }
       jwtClaims = verdict.claims;
@@ -244,9 +256,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       result = await invokeHandler(route.handler, event, route.createContext());
     } catch (error) {
       settings.onError(`[gateway] ${route.method} ${route.path} failed`, error);
-      return send(response, INTERNAL_SERVER_ERROR, requestId);
+      return reply(INTERNAL_SERVER_ERROR);
     }
-    send(response, toGatewayResponse(result), requestId);
+    reply(toGatewayResponse(result));
   };
 
   const server = createServer((request, response) => {

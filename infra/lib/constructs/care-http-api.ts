@@ -67,6 +67,8 @@ const PUBLIC_ROUTE_AUTHENTICATION: Readonly<Record<Exclude<RouteAuth, 'staff'>, 
     "called by a chat visitor's browser: the handler requires Authorization: Bearer <visitor token> (HS256 with the key in Secrets Manager, audience carebridge-chat, 24 h) issued for that very session id and answers 401 otherwise; the route is throttled.",
   'visitor-session':
     'any website visitor may start a chat session: the handler stores nothing and only signs a visitor token for a new random visitor id (body capped at 4 KB, strictly validated); the route is throttled.',
+  public:
+    'the OpenAPI description of the API is public by design: the handler serves a static document that holds no data, only the shape of the API; the route is throttled.',
   'verification-link':
     'opened from an email verification link: the handler requires the token of a link mailed to that address (in ?token= or in the body of the confirm form), HS256 signed with the identity secret from Secrets Manager, audience carebridge-identity-verification, expires after 24 h, and refuses a missing, forged or expired token; the access log does not record the query string, and the route is throttled.',
 };

@@ -1,0 +1,499 @@
+import * as z from 'zod/mini';
+import {
+  AgentPathSchema,
+  AgentProfileBodySchema,
+  AgentStatusBodySchema,
+  EscalateBodySchema,
+  NoteBodySchema,
+  ResolveBodySchema,
+  TransferBodySchema,
+} from '../../shared/agents/requests.js';
+import {
+  CHAT_SESSION_BODY_MAX_BYTES,
+  ChatHistoryQuerySchema,
+  CreateChatSessionSchema,
+} from '../../shared/channels/chat/protocol.js';
+import {
+  TWILIO_WEBHOOK_MAX_BYTES,
+  twilioWebhookParamsSchema,
+} from '../../shared/channels/sms/twilio-webhook.js';
+import {
+  ConversationPathSchema,
+  CustomerPathSchema,
+  customerLookupQuerySchema,
+  TimelineQuerySchema,
+} from '../../shared/channels/staff-queries.js';
+import {
+  MERGE_BODY_MAX_BYTES,
+  MergeBodySchema,
+  REPLY_BODY_MAX_BYTES,
+  ReplyBodySchema,
+  SIMULATE_BODY_MAX_BYTES,
+  SimulateBodySchema,
+} from '../../shared/channels/staff-requests.js';
+import { WEBFORM_BODY_MAX_BYTES, webFormSubmissionSchema } from '../../shared/channels/webform.js';
+import { VerificationTokenFieldsSchema } from '../../shared/identity/verification-link.js';
+import { IdSchema } from '../../shared/schemas/index.js';
+import type { StaffRole } from '../lib/http.js';
+import type { FUNCTIONS } from '../manifest.js';
+import {
+  AgentSchema,
+  ChatHistorySchema,
+  ChatSessionSchema,
+  ConversationSchema,
+  ConversationViewSchema,
+  CustomerSchema,
+  InteractionSchema,
+  MergeConfirmationSchema,
+  NoteSchema,
+  OpenApiDocumentSchema,
+  QueueOverviewSchema,
+  SimulationReportSchema,
+  TimelinePageSchema,
+  WebFormReceiptSchema,
+} from './schemas.js';
+
+/** The name of every HTTP function of functions/manifest.ts: each needs its operation below. */
+export type HttpRouteName = Extract<(typeof FUNCTIONS)[number], { readonly kind: 'http' }>['name'];
+
+/** A body and its media type; JSON bodies name the component schema they become. */
+export type OperationBody =
+  | { readonly mediaType: 'application/json'; readonly component: string; readonly schema: z.ZodMiniType }
+  | { readonly mediaType: 'application/x-www-form-urlencoded'; readonly schema: z.ZodMiniType }
+  | { readonly mediaType: 'text/html' | 'text/xml'; readonly example?: string };
+
+/** Errors particular to one operation (the document adds those of its auth, body and throttling). */
+export type SpecificError = 401 | 403 | 404 | 409 | 502 | 503;
+
+/** What the document says of one route, beside what the manifest says (method, path, auth). */
+export interface OperationContract {
+  readonly summary: string;
+  readonly description: string;
+  readonly tag:
+    | 'Channels'
+    | 'Chat'
+    | 'Customers'
+    | 'Conversations'
+    | 'Agents'
+    | 'Routing'
+    | 'Identity'
+    | 'API';
+  /** Staff routes: the roles the handler lets through (test/functions/openapi-roles.test.ts checks them). */
+  readonly roles?: readonly StaffRole[];
+  /** An object schema of the path parameters. */
+  readonly path?: z.ZodMiniType;
+  /** An object schema of the query parameters (input side). */
+  readonly query?: z.ZodMiniType;
+  readonly requestBody?: OperationBody & { readonly required: boolean; readonly maxBytes: number };
+  readonly success: {
+    readonly status: 200 | 201 | 202;
+    readonly description: string;
+    readonly body: OperationBody;
+    /** Also answers `204` without a body, meaning this. */
+    readonly noContent?: string;
+  };
+  readonly errors?: Readonly<Partial<Record<SpecificError, string>>>;
+}
+
+/** The chat history's path: the visitor id of the session (the token must be that session's). */
+const VisitorPathSchema = z.strictObject({ id: IdSchema });
+
+const STAFF_READERS: readonly StaffRole[] = ['agent', 'supervisor', 'admin'];
+const SUPERVISORS: readonly StaffRole[] = ['supervisor', 'admin'];
+const AGENTS: readonly StaffRole[] = ['agent', 'supervisor'];
+
+/** The answer of the conversation workflow's moves: the conversation as it is now. */
+const CONVERSATION_MOVED = {
+  status: 200,
+  description: 'The conversation as it is now.',
+  body: { mediaType: 'application/json', component: 'Conversation', schema: ConversationSchema },
+} as const;
+
+/** The errors of the conversation workflow's moves. */
+const WORKFLOW_ERRORS = {
+  403: 'Another agent holds this conversation (supervisors may act on any).',
+  404: 'No such conversation.',
+  409: '`conflict`: the conversation is resolved.',
+  503: '`busy`: the conversation kept changing; retry.',
+} as const;
+
+/**
+ * Every HTTP route's contract, by manifest function name. The request schemas are the ones the handlers
+ * validate with; functions/openapi/document.ts turns this into the OpenAPI document.
+ */
+export const OPERATIONS: Readonly<Record<HttpRouteName, OperationContract>> = {
+  webform: {
+    summary: 'Submit the web form',
+    description:
+      'A public contact form. Give an email or a phone (or both); a site that knows its logged-in user signs them (`emailSignature`, `phoneSignature`: hex HMAC-SHA256 of the canonical value under the identity secret) to make them verified, otherwise they are claims (docs/identity-trust.md). `submissionId` makes a retry idempotent. `website` is a honeypot: leave it empty. The answer is the same for a new submission, its retry and a bot: never a customer id.',
+    tag: 'Channels',
+    requestBody: {
+      mediaType: 'application/json',
+      component: 'WebFormSubmission',
+      schema: webFormSubmissionSchema(),
+      required: true,
+      maxBytes: WEBFORM_BODY_MAX_BYTES,
+    },
+    success: {
+      status: 202,
+      description: 'Recorded (or recorded before, for a retry).',
+      body: { mediaType: 'application/json', component: 'WebFormReceipt', schema: WebFormReceiptSchema },
+    },
+    errors: { 409: '`idempotency_key_reused`: this `submissionId` was used with other content.' },
+  },
+  'sms-twilio-webhook': {
+    summary: "Twilio's incoming-message webhook",
+    description:
+      'Called by Twilio for every SMS or MMS to our numbers, signed with `X-Twilio-Signature`. STOP, START and HELP change consent. A retried `MessageSid` is recorded once.',
+    tag: 'Channels',
+    requestBody: {
+      mediaType: 'application/x-www-form-urlencoded',
+      schema: twilioWebhookParamsSchema(),
+      required: true,
+      maxBytes: TWILIO_WEBHOOK_MAX_BYTES,
+    },
+    success: {
+      status: 200,
+      description: 'Empty TwiML: nothing to answer in-line.',
+      body: {
+        mediaType: 'text/xml',
+        example: '<?xml version="1.0" encoding="UTF-8"?><Response></Response>',
+      },
+    },
+    errors: { 403: 'The signature is missing or invalid.' },
+  },
+  'chat-create-session': {
+    summary: 'Start a chat session',
+    description:
+      'Anyone may start one; nothing is stored until the first message. Open the WebSocket at `wsUrl?token=<token>` and send `{"action":"sendMessage","clientMessageId","text"}` frames (docs/chat.md). An email signed by the site (`emailSignature`) is verified, otherwise a claim. The body may be omitted.',
+    tag: 'Chat',
+    requestBody: {
+      mediaType: 'application/json',
+      component: 'CreateChatSession',
+      schema: CreateChatSessionSchema,
+      required: false,
+      maxBytes: CHAT_SESSION_BODY_MAX_BYTES,
+    },
+    success: {
+      status: 201,
+      description: 'A visitor id and its token, valid 24 hours.',
+      body: { mediaType: 'application/json', component: 'ChatSession', schema: ChatSessionSchema },
+    },
+  },
+  'chat-list-messages': {
+    summary: "A chat visitor's history",
+    description:
+      "The visitor's own chat messages and the replies sent to them, oldest first, at most 100 (`hasMore` says more follow: ask again with `after`). Replies still waiting for the visitor become delivered. Needs the session's visitor token.",
+    tag: 'Chat',
+    path: VisitorPathSchema,
+    query: ChatHistoryQuerySchema,
+    success: {
+      status: 200,
+      description: 'The messages.',
+      body: { mediaType: 'application/json', component: 'ChatHistory', schema: ChatHistorySchema },
+    },
+    errors: { 401: 'No valid visitor token, or the token of another session.' },
+  },
+  'customers-find': {
+    summary: 'Find a customer by email or phone',
+    description:
+      'Give exactly one of `email` or `phone` (normalized as ingest does: email lower-cased, phone to E.164).',
+    tag: 'Customers',
+    roles: STAFF_READERS,
+    query: customerLookupQuerySchema(),
+    success: {
+      status: 200,
+      description: 'The customer holding that identity.',
+      body: { mediaType: 'application/json', component: 'Customer', schema: CustomerSchema },
+    },
+    errors: { 404: 'Nobody holds that identity.' },
+  },
+  'customers-get': {
+    summary: 'A customer profile',
+    description: 'Identities with their trust, consent per channel; a merged-away id gives the survivor.',
+    tag: 'Customers',
+    roles: STAFF_READERS,
+    path: CustomerPathSchema,
+    success: {
+      status: 200,
+      description: 'The profile.',
+      body: { mediaType: 'application/json', component: 'Customer', schema: CustomerSchema },
+    },
+    errors: { 404: 'No such customer.' },
+  },
+  'customers-merge': {
+    summary: 'Confirm that customers are one person',
+    description:
+      'Merges the customers (the oldest survives, nothing is lost) and makes every identity they hold verified; audited. Typically confirms a `possibleMatches` entry of an interaction.',
+    tag: 'Customers',
+    roles: SUPERVISORS,
+    path: CustomerPathSchema,
+    requestBody: {
+      mediaType: 'application/json',
+      component: 'MergeRequest',
+      schema: MergeBodySchema,
+      required: true,
+      maxBytes: MERGE_BODY_MAX_BYTES,
+    },
+    success: {
+      status: 200,
+      description: 'Merged.',
+      body: {
+        mediaType: 'application/json',
+        component: 'MergeConfirmation',
+        schema: MergeConfirmationSchema,
+      },
+    },
+    errors: {
+      404: 'One of the customers does not exist.',
+      503: '`busy`: the customers kept changing; retry.',
+    },
+  },
+  'agents-put-profile': {
+    summary: "Create or update an agent's profile",
+    description:
+      "The agent's tier, skills (those of the routing definition) and capacity (conversations at once). A new agent starts away. `id` is the staff user's JWT subject.",
+    tag: 'Agents',
+    roles: ['admin'],
+    path: AgentPathSchema,
+    requestBody: {
+      mediaType: 'application/json',
+      component: 'AgentProfileRequest',
+      schema: AgentProfileBodySchema,
+      required: true,
+      maxBytes: 4 * 1024,
+    },
+    success: {
+      status: 200,
+      description: 'The profile.',
+      body: { mediaType: 'application/json', component: 'Agent', schema: AgentSchema },
+    },
+  },
+  'agents-status': {
+    summary: 'Set your availability',
+    description: 'Available agents are given conversations by `POST /v1/agents/me/next`; away ones are not.',
+    tag: 'Agents',
+    roles: AGENTS,
+    requestBody: {
+      mediaType: 'application/json',
+      component: 'AgentStatusRequest',
+      schema: AgentStatusBodySchema,
+      required: true,
+      maxBytes: 1024,
+    },
+    success: {
+      status: 200,
+      description: 'Your profile.',
+      body: { mediaType: 'application/json', component: 'Agent', schema: AgentSchema },
+    },
+    errors: { 404: 'You have no agent profile.' },
+  },
+  'agents-next': {
+    summary: 'Take the next conversation',
+    description:
+      'Claims the next conversation you may work (your skills, your tier and the shallower human tiers), most urgent first, then earliest due. Two agents never get the same one, and nobody exceeds their capacity.',
+    tag: 'Agents',
+    roles: AGENTS,
+    success: {
+      status: 200,
+      description: 'The conversation, now yours.',
+      body: { mediaType: 'application/json', component: 'Conversation', schema: ConversationSchema },
+      noContent: 'Nothing to do.',
+    },
+    errors: {
+      404: 'You have no agent profile.',
+      409: '`conflict`: you are away or at capacity.',
+      503: '`busy`: other agents took every conversation in view; retry.',
+    },
+  },
+  'conversations-escalate': {
+    summary: 'Escalate to a deeper tier',
+    description:
+      'Moves the conversation to a deeper human tier, leaving its agent; the note travels with it.',
+    tag: 'Conversations',
+    roles: AGENTS,
+    path: ConversationPathSchema,
+    requestBody: {
+      mediaType: 'application/json',
+      component: 'EscalateRequest',
+      schema: EscalateBodySchema,
+      required: true,
+      maxBytes: 8 * 1024,
+    },
+    success: CONVERSATION_MOVED,
+    errors: WORKFLOW_ERRORS,
+  },
+  'conversations-transfer': {
+    summary: "Transfer to another skill's queue",
+    description:
+      "Moves the conversation to another skill's queue, leaving its agent; the note travels with it.",
+    tag: 'Conversations',
+    roles: AGENTS,
+    path: ConversationPathSchema,
+    requestBody: {
+      mediaType: 'application/json',
+      component: 'TransferRequest',
+      schema: TransferBodySchema,
+      required: true,
+      maxBytes: 8 * 1024,
+    },
+    success: CONVERSATION_MOVED,
+    errors: WORKFLOW_ERRORS,
+  },
+  'conversations-resolve': {
+    summary: 'Resolve a conversation',
+    description: 'Done, with a resolution code; its agent gets the slot back.',
+    tag: 'Conversations',
+    roles: AGENTS,
+    path: ConversationPathSchema,
+    requestBody: {
+      mediaType: 'application/json',
+      component: 'ResolveRequest',
+      schema: ResolveBodySchema,
+      required: true,
+      maxBytes: 1024,
+    },
+    success: CONVERSATION_MOVED,
+    errors: WORKFLOW_ERRORS,
+  },
+  'conversations-notes': {
+    summary: 'Add an internal note',
+    description: 'For staff only; never sent to the customer.',
+    tag: 'Conversations',
+    roles: AGENTS,
+    path: ConversationPathSchema,
+    requestBody: {
+      mediaType: 'application/json',
+      component: 'NoteRequest',
+      schema: NoteBodySchema,
+      required: true,
+      maxBytes: 8 * 1024,
+    },
+    success: {
+      status: 201,
+      description: 'The note.',
+      body: { mediaType: 'application/json', component: 'Note', schema: NoteSchema },
+    },
+    errors: { 404: 'No such conversation.' },
+  },
+  'queues-get': {
+    summary: 'Work queues',
+    description:
+      'Per tier and skill: how many conversations wait, the oldest wait, how many are at risk of missing their service level, and the agents available.',
+    tag: 'Agents',
+    roles: SUPERVISORS,
+    success: {
+      status: 200,
+      description: 'The queues.',
+      body: { mediaType: 'application/json', component: 'QueueOverview', schema: QueueOverviewSchema },
+    },
+  },
+  'routing-simulate': {
+    summary: 'Dry-run a candidate routing definition',
+    description:
+      'Replays the recorded messages of the last `days` days through the definition in force and the candidate, writing nothing, and reports how tiers, skills, priorities, e-level answers and predicted first-response breaches would change.',
+    tag: 'Routing',
+    roles: SUPERVISORS,
+    requestBody: {
+      mediaType: 'application/json',
+      component: 'SimulateRequest',
+      schema: SimulateBodySchema,
+      required: true,
+      maxBytes: SIMULATE_BODY_MAX_BYTES,
+    },
+    success: {
+      status: 200,
+      description: 'Both outcomes and where they differ.',
+      body: { mediaType: 'application/json', component: 'SimulationReport', schema: SimulationReportSchema },
+    },
+  },
+  'identity-verify-page': {
+    summary: 'The page a verification link opens',
+    description:
+      'Changes nothing (mail scanners follow links): shows a Confirm button that posts the token back.',
+    tag: 'Identity',
+    query: VerificationTokenFieldsSchema,
+    success: { status: 200, description: 'The confirmation page.', body: { mediaType: 'text/html' } },
+    errors: { 401: 'A page saying the link is invalid or expired.' },
+  },
+  'identity-verify': {
+    summary: 'Confirm an email address',
+    description:
+      "The verification page's Confirm form: proves the email the link was mailed to. The answer is the same whatever the proof did.",
+    tag: 'Identity',
+    requestBody: {
+      mediaType: 'application/x-www-form-urlencoded',
+      schema: VerificationTokenFieldsSchema,
+      required: true,
+      maxBytes: 4 * 1024,
+    },
+    success: { status: 200, description: 'A page saying thank you.', body: { mediaType: 'text/html' } },
+    errors: { 401: 'A page saying the link is invalid or expired.' },
+  },
+  'customers-timeline': {
+    summary: "A customer's timeline",
+    description:
+      'Interactions of every channel, in and out, newest first; pass `nextCursor` back as `cursor`.',
+    tag: 'Customers',
+    roles: STAFF_READERS,
+    path: CustomerPathSchema,
+    query: TimelineQuerySchema,
+    success: {
+      status: 200,
+      description: 'One page.',
+      body: { mediaType: 'application/json', component: 'TimelinePage', schema: TimelinePageSchema },
+    },
+    errors: { 404: 'No such customer.' },
+  },
+  'conversations-get': {
+    summary: 'A conversation, with its whole context',
+    description:
+      "Status, tier, skill, priority, SLA due times, assignee, the routing decisions and escalations behind them; the customer, their timeline across channels (first page; read further with the customer's timeline and `timelineCursor`), the notes, and `replyTo`: per channel, the address a reply would go to with its trust, or why there is none.",
+    tag: 'Conversations',
+    roles: STAFF_READERS,
+    path: ConversationPathSchema,
+    success: {
+      status: 200,
+      description: 'The conversation.',
+      body: { mediaType: 'application/json', component: 'ConversationView', schema: ConversationViewSchema },
+    },
+    errors: { 404: 'No such conversation.' },
+  },
+  'conversations-reply': {
+    summary: 'Reply to a customer',
+    description:
+      "Delivered on the customer's last inbound channel unless `channel` names another, recorded on the timeline with its delivery status. A chat reply to a visitor who is away stays `queued` until they come back (and goes by email after a delay when they gave one).",
+    tag: 'Conversations',
+    roles: ['agent', 'supervisor'],
+    path: ConversationPathSchema,
+    requestBody: {
+      mediaType: 'application/json',
+      component: 'ReplyRequest',
+      schema: ReplyBodySchema,
+      required: true,
+      maxBytes: REPLY_BODY_MAX_BYTES,
+    },
+    success: {
+      status: 201,
+      description: 'The outbound interaction.',
+      body: { mediaType: 'application/json', component: 'Interaction', schema: InteractionSchema },
+    },
+    errors: {
+      404: 'No such conversation.',
+      409: '`not_deliverable` with a `reason`: opted out, undeliverable, no address, an unverified address, or no provider for the channel.',
+      502: '`delivery_failed`: the provider refused or failed.',
+      503: '`busy`: the conversation kept changing; retry.',
+    },
+  },
+  'api-description': {
+    summary: 'This document',
+    description:
+      'The OpenAPI 3.1 description of this API, generated from the schemas the handlers validate with.',
+    tag: 'API',
+    success: {
+      status: 200,
+      description: 'The OpenAPI document.',
+      body: { mediaType: 'application/json', component: 'OpenApiDocument', schema: OpenApiDocumentSchema },
+    },
+  },
+};
