@@ -48,12 +48,14 @@ export interface DevTokenRequest {
   readonly lifetimeSeconds?: number;
   /** Issue time in epoch seconds; now when omitted. */
   readonly issuedAt?: number;
+  /** The user (`sub`, username); `local-<role>` when omitted. */
+  readonly subject?: string;
 }
 
-/** Signs a Cognito-shaped token for a dev user holding `role` (user `local-<role>`). */
+/** Signs a Cognito-shaped token for a dev user holding `role` (user `subject`, else `local-<role>`). */
 export async function issueDevToken(key: DevSigningKey, request: DevTokenRequest): Promise<string> {
   const issuedAt = request.issuedAt ?? Math.floor(Date.now() / 1000);
-  const username = `local-${request.role}`;
+  const username = request.subject ?? `local-${request.role}`;
   const common = {
     'cognito:groups': [request.role],
     token_use: request.tokenUse ?? 'id',

@@ -10,6 +10,7 @@ import type { StaffRole } from '../functions/lib/http.js';
 import { FUNCTIONS, type QueueName, type TopicName } from '../functions/manifest.js';
 import { storeReceivedEmail } from '../shared/channels/email/store-received.js';
 import { systemClock } from '../shared/clock.js';
+import { type LocalAgent, seedAgents } from './agents.js';
 import type { GatewayResponse } from './apigw-v2.js';
 import { type AsyncInvoker, createAsyncInvoker, sqsFailureDestination } from './async-invoker.js';
 import { createTable } from './create-table.js';
@@ -25,13 +26,27 @@ import {
 } from './dev-auth.js';
 import { startDynamoEmulator } from './dynamodb-emulator.js';
 import { startFauxqsEmulator, startSesEmulator } from './emulators.js';
+import {
+  type ArmableFaultInjector,
+  anyFault,
+  armable,
+  createFaultInjector,
+  echoFaults,
+  type FaultInjector,
+  type FaultName,
+  type Faults,
+  type FaultsEcho,
+  faultsFromEnvironment,
+} from './faults.js';
 import { functionsOfKind, type LoadedFunction, loadFunctions } from './functions.js';
 import { type GatewayApi, type GatewayRoute, startGateway } from './gateway.js';
 import { applyHandlerEnvironment } from './handler-environment.js';
 import { createJwtAuthorizer } from './jwt-authorizer.js';
 import { createLambdaContext } from './lambda-context.js';
+import { type PublicFace, startPublicFace } from './public-face.js';
 import type { QueueWithDlq } from './queues.js';
 import { createLocalResources } from './resources.js';
+import { CLOCK_PATH, type ScheduleRunner, startSchedules } from './schedules.js';
 import { type SeededSubmission, seedWebForms } from './seed.js';
 import { createSmsOutbox, EUM_API_PATH, OUTBOX_PATH, TWILIO_API_PATH } from './sms-outbox.js';
 import { startSmtpListener } from './smtp-listener.js';
@@ -78,18 +93,33 @@ export interface LocalStackOptions {
   readonly queueVisibilityTimeoutSeconds?: number;
   /** How long an agent's chat reply waits for an offline visitor before it goes by email. Default 5 s. */
   readonly chatFallbackDelaySeconds?: number;
+  /** How often (real time) the schedule functions run, e.g. the SLA sweep; 2 s by default. */
+  readonly scheduleEveryMs?: number;
   /** Waits before the two retries of a failed asynchronous invocation (mail, SNS). Default 1 s, 2 s. */
   readonly asyncRetryDelaysMs?: readonly number[];
   /** The local Twilio auth token; a new random one at every start by default. */
   readonly twilioAuthToken?: string;
   /** Where handler and poller failures are reported; console.error by default. */
   readonly onError?: (message: string, error: unknown) => void;
+  /**
+   * Injected faults (local/faults.ts): `null` for none; by default those of `CAREBRIDGE_FAULTS` (and
+   * `CAREBRIDGE_FAULTS_SEED`) in the environment, which is unset normally, so faults are off.
+   */
+  readonly faults?: Faults | null;
+  /** The demo site's port (another origin than the API); the gateway's port + 1 by default, 0 when that is 0. */
+  readonly demoPort?: number;
+  /** Origins the API allows by CORS beside the demo site's, e.g. a page of yours that embeds the widget. */
+  readonly allowedOrigins?: readonly string[];
 }
 
 /** Everything a client needs to use the stack; written to .carebridge/local.json by `npm start`. */
 export interface LocalStackInfo {
   readonly apiUrl: string;
   readonly tokens: Readonly<Record<StaffRole, string>>;
+  /** `POST {"seconds": n}` to `advanceUrl` moves the stack's clock forward and runs the schedules (SLA sweep). */
+  readonly clock: { readonly advanceUrl: string };
+  /** Two agents per human tier, with their skills and a token each (PUT /v1/agents/me/status, POST /v1/agents/me/next). */
+  readonly agents: readonly LocalAgent[];
   readonly issuer: string;
   readonly clientId: string;
   readonly dynamodb: { readonly endpoint: string; readonly tableName: string };
@@ -118,6 +148,14 @@ export interface LocalStackInfo {
   readonly outbox: { readonly sesUrl: string; readonly smsUrl: string };
   /** Publish to these topics with any SNS client at `endpoint` to reach their functions. */
   readonly sns: { readonly endpoint: string; readonly topics: Readonly<Partial<Record<TopicName, string>>> };
+  /** The injected faults, present only when some are on (replay a run with the same `spec`). */
+  readonly faults?: FaultsEcho;
+  /** A page on another origin with the chat widget and the web form. */
+  readonly demoUrl: string;
+  /** The chat widget's script, for `<script src=… data-carebridge-api=…>`. */
+  readonly widgetUrl: string;
+  /** The rendered API reference. */
+  readonly docsUrl: string;
 }
 
 /** A running local stack. */
@@ -127,6 +165,8 @@ export interface LocalStack {
   readonly seeded: readonly SeededSubmission[];
   /** Resolves once no asynchronous invocation (mail, SNS) is queued, running or waiting for a retry. */
   asyncIdle(): Promise<void>;
+  /** How many operations each injected fault has hit so far; undefined when faults are off. */
+  faultsInjected(): Record<FaultName, number> | undefined;
   /** Stops listeners, pollers, gateway and emulators; safe to call more than once. */
   stop(): Promise<void>;
 }
@@ -161,6 +201,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     }
   };
 
+  const faults = options.faults === undefined ? faultsFromEnvironment(process.env) : options.faults;
+  // Armed once the stack is up: its own seeding (agents, demo forms) runs without faults.
+  const injector: ArmableFaultInjector | undefined =
+    faults && anyFault(faults) ? armable(createFaultInjector(faults)) : undefined;
   try {
     const dynamoPath = options.dataDir === undefined ? undefined : join(options.dataDir, 'dynamodb');
     if (dynamoPath !== undefined) await mkdir(dynamoPath, { recursive: true });
@@ -168,6 +212,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       startDynamoEmulator({
         port: options.dynamodbPort ?? 0,
         ...(dynamoPath ? { path: dynamoPath } : {}),
+        ...(injector ? { faults: injector } : {}),
       }).then(started),
       startFauxqsEmulator({ port: options.sqsPort ?? 0 }).then(started),
       startSesEmulator({ port: options.sesPort ?? 0 }).then(started),
@@ -206,12 +251,21 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       twilioAuthToken,
       twilioNumbers: [LOCAL_TWILIO_NUMBER],
     });
+    const port = options.port ?? 3000;
+    const publicFace = started(
+      await startPublicFace({
+        demoPort: options.demoPort ?? (port === 0 ? 0 : port + 1),
+        allowedOrigins: options.allowedOrigins ?? [],
+      }),
+    );
     let functions: LoadedFunction[] = [];
+    let schedules: ScheduleRunner | undefined;
     const now = () => Date.parse(systemClock.now());
     const gateway = started(
       await startGateway({
-        port: options.port ?? 3000,
+        port,
         serve: async (gatewayUrl) => {
+          publicFace.setApiUrl(gatewayUrl);
           // The handlers' configuration names the gateway (webhook URL, @connections URL), so they load now.
           applyHandlerEnvironment({
             region: LOCAL_REGION,
@@ -246,8 +300,25 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
               verifyUrl: `${gatewayUrl}${routePath('verification-link')}`,
             },
           });
-          functions = await loadFunctions(FUNCTIONS, { region: LOCAL_REGION, accountId: LOCAL_ACCOUNT_ID });
-          return gatewayApi(gatewayUrl, functions, signingKey, smsOutbox.routes, now, onError);
+          functions = await loadFunctions(
+            FUNCTIONS,
+            { region: LOCAL_REGION, accountId: LOCAL_ACCOUNT_ID },
+            injector ? { crash: () => injector.hits('lambda.crash') } : {},
+          );
+          schedules = startSchedules(
+            functions,
+            { everyMs: options.scheduleEveryMs ?? 2_000, region: LOCAL_REGION, accountId: LOCAL_ACCOUNT_ID },
+            onError,
+          );
+          return gatewayApi(
+            gatewayUrl,
+            functions,
+            signingKey,
+            [...(smsOutbox.routes ?? []), ...schedules.routes],
+            now,
+            onError,
+            publicFace,
+          );
         },
         // Time warp: requestContext carries the same shifted time as shared/clock.ts.
         now,
@@ -255,6 +326,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         onError,
       }),
     );
+
+    const runner = schedules;
+    if (runner) started({ stop: () => runner.stop() });
 
     const invokers = new Map<string, AsyncInvoker>();
     for (const fn of [...functionsOfKind(functions, 'mail'), ...functionsOfKind(functions, 'topic')]) {
@@ -287,7 +361,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     );
 
     const pollers: SqsPoller[] = [
-      ...startQueuePollers(functions, queues, sqs, onError),
+      ...startQueuePollers(functions, queues, sqs, onError, injector),
       ...functionsOfKind(functions, 'topic').map((fn) => {
         const subscription = subscriptions.get(fn.definition.name);
         const invoker = invokers.get(fn.definition.name);
@@ -309,9 +383,16 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
 
     const issuer = `${gateway.url}${DEV_ISSUER_PATH}`;
+    const tokens = await issueDevTokens(signingKey, issuer, DEV_CLIENT_ID);
+    // Agents are registered on every start (idempotently): tests and scripts drive them by token.
+    const agents = await seedAgents(gateway.url, tokens.admin, signingKey, {
+      issuer,
+      clientId: DEV_CLIENT_ID,
+    });
     const info: LocalStackInfo = {
       apiUrl: gateway.url,
-      tokens: await issueDevTokens(signingKey, issuer, DEV_CLIENT_ID),
+      tokens,
+      agents,
       issuer,
       clientId: DEV_CLIENT_ID,
       dynamodb: { endpoint: dynamo.endpoint, tableName: LOCAL_TABLE_NAME },
@@ -338,16 +419,20 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         sessionsUrl: `${gateway.url}${routePath('visitor-session')}`,
         wsUrl: `${webSocketUrl(gateway.url)}/${LOCAL_WEBSOCKET_STAGE}`,
       },
+      clock: { advanceUrl: `${gateway.url}${CLOCK_PATH}` },
       identitySecret,
       identityVerifyUrl: `${gateway.url}${routePath('verification-link')}`,
       outbox: { sesUrl: `${ses.endpoint}/store`, smsUrl: `${gateway.url}${OUTBOX_PATH}` },
       sns: { endpoint: fauxqs.endpoint, topics: Object.fromEntries(topicArns) },
+      ...(faults && injector ? { faults: echoFaults(faults) } : {}),
+      ...publicFace.urls(gateway.url),
     };
     const seeded =
       options.seed === false
         ? []
         : await seedWebForms(gateway.url, join(REPOSITORY_ROOT, 'events', 'webform'), identitySecret);
 
+    injector?.arm();
     let stopped: Promise<void> | undefined;
     return {
       info,
@@ -355,6 +440,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       asyncIdle: async () => {
         await Promise.all([...invokers.values()].map((invoker) => invoker.idle()));
       },
+      faultsInjected: () => injector?.injected(),
       stop: () => {
         stopped ??= stopAll();
         return stopped;
@@ -392,7 +478,10 @@ function webSocketUrl(httpUrl: string): string {
   return httpUrl.replace(/^http/, 'ws');
 }
 
-/** What the gateway serves: the manifest's HTTP routes and WebSocket API, the dev issuer, the SMS outbox. */
+/**
+ * What the gateway serves: the manifest's HTTP routes and WebSocket API, the dev issuer, the SMS outbox,
+ * the API reference and the chat widget; with CORS for the demo site and the other allowed origins.
+ */
 function gatewayApi(
   gatewayUrl: string,
   functions: readonly LoadedFunction[],
@@ -400,6 +489,7 @@ function gatewayApi(
   outboxRoutes: GatewayApi['localRoutes'],
   now: () => number,
   onError: (message: string, error: unknown) => void,
+  publicFace: PublicFace,
 ): GatewayApi {
   const issuer = `${gatewayUrl}${DEV_ISSUER_PATH}`;
   const routes: GatewayRoute[] = functionsOfKind(functions, 'http').map(
@@ -422,7 +512,9 @@ function gatewayApi(
         respond: () => jsonBody(openIdConfiguration(issuer)),
       },
       ...(outboxRoutes ?? []),
+      ...publicFace.routes,
     ],
+    cors: publicFace.cors,
     authorizer: createJwtAuthorizer({ issuer, audience: [DEV_CLIENT_ID] }),
     webSocket: createWebSocketApi({
       stage: LOCAL_WEBSOCKET_STAGE,
@@ -443,6 +535,7 @@ function startQueuePollers(
   queues: ReadonlyMap<QueueName, QueueWithDlq>,
   sqs: SQSClient,
   onError: (message: string, error: unknown) => void,
+  injector: FaultInjector | undefined,
 ): SqsPoller[] {
   return functionsOfKind(functions, 'queue').map(({ definition, handler, createContext }) => {
     const queue = queues.get(definition.queue);
@@ -456,6 +549,7 @@ function startQueuePollers(
       handler,
       createContext,
       onError,
+      ...(injector ? { duplicate: () => injector.hits('sqs.duplicate') } : {}),
     });
   });
 }

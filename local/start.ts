@@ -1,5 +1,6 @@
 import { relative, resolve } from 'node:path';
 import * as z from 'zod';
+import { FaultSpecError, faultsFromEnvironment } from './faults.js';
 import { type LocalStack, startLocalStack } from './stack.js';
 import { STATE_FILE, writeStateFile } from './state-file.js';
 
@@ -10,7 +11,10 @@ import { STATE_FILE, writeStateFile } from './state-file.js';
  * CAREBRIDGE_SMTP_PORT (free ports by default); CAREBRIDGE_EMAIL_DOMAIN (default
  * support.carebridge.local); CAREBRIDGE_TWILIO_AUTH_TOKEN (random at each start by default);
  * CHAT_EMAIL_FALLBACK_DELAY_SECONDS (default 5); CAREBRIDGE_SEED=false to skip the demo data;
- * POWERTOOLS_LOG_LEVEL (default WARN); CAREBRIDGE_CLOCK_OFFSET_MS (time warp, read by shared/clock.ts).
+ * POWERTOOLS_LOG_LEVEL (default WARN); CAREBRIDGE_CLOCK_OFFSET_MS (time warp, read by shared/clock.ts);
+ * CAREBRIDGE_FAULTS and CAREBRIDGE_FAULTS_SEED (fault injection, off by default; see local/faults.ts);
+ * CAREBRIDGE_DEMO_PORT (the demo site, PORT + 1 by default); CAREBRIDGE_ALLOWED_ORIGINS (comma-separated
+ * origins the API allows by CORS beside the demo site's, for a page of yours that embeds the widget).
  */
 
 const IN_MEMORY = ':memory:';
@@ -23,6 +27,12 @@ const SettingsSchema = z.object({
   CAREBRIDGE_SQS_PORT: PortSchema.default(0),
   CAREBRIDGE_SES_PORT: PortSchema.default(0),
   CAREBRIDGE_SMTP_PORT: PortSchema.default(0),
+  CAREBRIDGE_DEMO_PORT: PortSchema.optional(),
+  CAREBRIDGE_ALLOWED_ORIGINS: z
+    .string()
+    .transform((list) => list.split(',').map((origin) => origin.trim()))
+    .pipe(z.array(z.string().regex(/^https?:\/\/[^/\s*]+$/, 'must be origins such as http://localhost:8080')))
+    .optional(),
   CAREBRIDGE_EMAIL_DOMAIN: z
     .string()
     .trim()
@@ -38,6 +48,7 @@ const SettingsSchema = z.object({
 
 async function main(): Promise<void> {
   const settings = readSettings();
+  const faults = faultsFromEnvironment(process.env) ?? null;
   const startedAt = performance.now();
   const dataDir =
     settings.CAREBRIDGE_DATA_DIR === IN_MEMORY ? undefined : resolve(settings.CAREBRIDGE_DATA_DIR);
@@ -55,6 +66,9 @@ async function main(): Promise<void> {
     ...(dataDir !== undefined ? { dataDir } : {}),
     seed: settings.CAREBRIDGE_SEED === 'true',
     logLevel: settings.POWERTOOLS_LOG_LEVEL,
+    faults,
+    ...(settings.CAREBRIDGE_DEMO_PORT === undefined ? {} : { demoPort: settings.CAREBRIDGE_DEMO_PORT }),
+    ...(settings.CAREBRIDGE_ALLOWED_ORIGINS ? { allowedOrigins: settings.CAREBRIDGE_ALLOWED_ORIGINS } : {}),
   });
   stopOnSignals(stack);
   await writeStateFile(stack.info);
@@ -128,9 +142,15 @@ function printBanner(
     row('email out', `${info.outbox.sesUrl} (JSON), ${info.ses.mailboxUrl} (web)`),
     row('SMS out', info.outbox.smsUrl),
     '',
+    'In the browser:',
+    row('API docs', `${info.docsUrl} (OpenAPI at ${info.apiUrl}/v1/openapi.json)`),
+    row('demo site', `${info.demoUrl} (chat widget and web form, on another origin)`),
+    row('widget', `<script src="${info.widgetUrl}" data-carebridge-api="${info.apiUrl}" defer></script>`),
+    '',
     row('JWT issuer', `${info.issuer}  client id ${info.clientId}`),
     row('data', run.dataDir ?? 'in memory'),
     ...(run.clockOffsetMs ? [row('time warp', `${run.clockOffsetMs} ms ahead`)] : []),
+    ...(info.faults ? [row('faults', `${info.faults.spec} (CAREBRIDGE_FAULTS; replay with this spec)`)] : []),
     row(
       'demo data',
       seeded.length === 0
@@ -151,7 +171,7 @@ function printBanner(
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof SettingsError) {
+  if (error instanceof SettingsError || error instanceof FaultSpecError) {
     console.error(`carebridge local stack: ${error.message}`);
   } else if (error instanceof Error && 'code' in error && error.code === 'EADDRINUSE') {
     console.error(

@@ -1,12 +1,12 @@
-import * as z from 'zod/mini';
 import { chatSenderFromEnv } from '../../shared/channels/chat/chat-sender-from-env.js';
 import { emailSenderFromEnv } from '../../shared/channels/email/ses-sender-from-env.js';
 import { smsSenderFromEnv } from '../../shared/channels/sms/sms-sender-from-env.js';
 import { ConversationPathSchema } from '../../shared/channels/staff-queries.js';
+import { REPLY_BODY_MAX_BYTES, ReplyBodySchema } from '../../shared/channels/staff-requests.js';
 import { systemClock } from '../../shared/clock.js';
 import { optionalEnv, requireEnv } from '../../shared/config/env.js';
 import { sendReply } from '../../shared/outbound/send-reply.js';
-import { ReplyChannelSchema, type Senders } from '../../shared/outbound/sender.js';
+import type { Senders } from '../../shared/outbound/sender.js';
 import { createDb } from '../../shared/store/db.js';
 import { callerSubject, httpHandler, json, parseInput, readJsonBody } from '../lib/http.js';
 import { logger } from '../lib/logger.js';
@@ -21,14 +21,9 @@ const senders: Senders = {
         ),
       }
     : {}),
-  ...(optionalEnv('SMS_PROVIDER') !== undefined ? { sms: await smsSenderFromEnv() } : {}),
+  ...(optionalEnv('SMS_PROVIDER') !== undefined ? { sms: smsSenderFromEnv() } : {}),
   chat: chatSenderFromEnv(db, systemClock),
 };
-
-const ReplyBodySchema = z.strictObject({
-  body: z.string().check(z.trim(), z.minLength(1, 'must not be empty'), z.maxLength(10_000)),
-  channel: z.optional(ReplyChannelSchema),
-});
 
 /**
  * POST /v1/conversations/{id}/replies: an agent's answer, delivered on the customer's last inbound
@@ -38,7 +33,7 @@ const ReplyBodySchema = z.strictObject({
 export const handler = httpHandler(
   async (event) => {
     const { id } = parseInput(ConversationPathSchema, event.pathParameters ?? {});
-    const reply = parseInput(ReplyBodySchema, readJsonBody(event, 32 * 1024));
+    const reply = parseInput(ReplyBodySchema, readJsonBody(event, REPLY_BODY_MAX_BYTES));
     const interaction = await sendReply(
       db,
       senders,

@@ -1,5 +1,4 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
@@ -11,7 +10,7 @@ import { mailVerificationLink } from '../../shared/identity/verification-mailer.
 import { EmailVerificationRequestSchema } from '../../shared/identity/verification-request.js';
 import { normalizeEmail } from '../../shared/ingest/identity.js';
 import { createDb } from '../../shared/store/db.js';
-import { logger } from '../lib/logger.js';
+import { injectLambdaContext, logger } from '../lib/logger.js';
 
 const fromAddress = optionalEnv('SUPPORT_EMAIL_ADDRESS');
 // A deployment that sends no email cannot verify addresses by link; requests are then dropped (logged).

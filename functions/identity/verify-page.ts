@@ -1,26 +1,22 @@
-import * as z from 'zod/mini';
 import { systemClock } from '../../shared/clock.js';
 import { lazily } from '../../shared/config/secret.js';
 import { loadIdentitySecret } from '../../shared/identity/site-signature.js';
 import {
   InvalidVerificationLinkError,
-  VERIFICATION_TOKEN_MAX_CHARS,
+  VerificationTokenFieldsSchema,
   verifyVerificationToken,
 } from '../../shared/identity/verification-link.js';
 import { httpHandler, parseInput } from '../lib/http.js';
 import { INVALID_LINK_PAGE, page } from './pages.js';
 
 const identitySecret = lazily(loadIdentitySecret);
-const QuerySchema = z.object({
-  token: z.string().check(z.minLength(1), z.maxLength(VERIFICATION_TOKEN_MAX_CHARS)),
-});
 
 /**
  * GET /v1/identity/verify?token=…: the page a verification link opens. It changes nothing (mail scanners
  * follow links): it shows a Confirm button that posts the token back, or says the link no longer works.
  */
 export const handler = httpHandler(async (event) => {
-  const { token } = parseInput(QuerySchema, event.queryStringParameters ?? {});
+  const { token } = parseInput(VerificationTokenFieldsSchema, event.queryStringParameters ?? {});
   try {
     await verifyVerificationToken(await identitySecret(), token, systemClock);
   } catch (error) {

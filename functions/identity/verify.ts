@@ -1,4 +1,3 @@
-import * as z from 'zod/mini';
 import { systemClock } from '../../shared/clock.js';
 import { requireEnv } from '../../shared/config/env.js';
 import { lazily } from '../../shared/config/secret.js';
@@ -6,7 +5,7 @@ import { proveIdentity } from '../../shared/identity/prove-identity.js';
 import { loadIdentitySecret } from '../../shared/identity/site-signature.js';
 import {
   InvalidVerificationLinkError,
-  VERIFICATION_TOKEN_MAX_CHARS,
+  VerificationTokenFieldsSchema,
   verifyVerificationToken,
 } from '../../shared/identity/verification-link.js';
 import { createDb } from '../../shared/store/db.js';
@@ -16,9 +15,6 @@ import { INVALID_LINK_PAGE, page } from './pages.js';
 
 const db = createDb(requireEnv('TABLE_NAME'));
 const identitySecret = lazily(loadIdentitySecret);
-const FormSchema = z.object({
-  token: z.string().check(z.minLength(1), z.maxLength(VERIFICATION_TOKEN_MAX_CHARS)),
-});
 
 /**
  * POST /v1/identity/verify (form `token=…`, from the confirmation page): proves the email the link was
@@ -26,7 +22,7 @@ const FormSchema = z.object({
  * whatever the proof did, so it tells nothing about other customers.
  */
 export const handler = httpHandler(async (event) => {
-  const { token } = parseInput(FormSchema, readFormBody(event, 4 * 1024));
+  const { token } = parseInput(VerificationTokenFieldsSchema, readFormBody(event, 4 * 1024));
   let claim: Awaited<ReturnType<typeof verifyVerificationToken>>;
   try {
     claim = await verifyVerificationToken(await identitySecret(), token, systemClock);

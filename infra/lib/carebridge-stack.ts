@@ -1,7 +1,10 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { CorsHttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction as LambdaFunctionTarget } from 'aws-cdk-lib/aws-events-targets';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
+import { API_CORS } from '../../functions/api-cors.js';
 import {
   ENV,
   FUNCTIONS,
@@ -76,9 +79,9 @@ export class CarebridgeStack extends Stack {
       cors: props.allowedOrigins
         ? {
             allowOrigins: [...props.allowedOrigins],
-            allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST],
-            allowHeaders: ['content-type', 'authorization'],
-            maxAge: Duration.hours(1),
+            allowMethods: API_CORS.allowMethods.map((method) => CorsHttpMethod[method]),
+            allowHeaders: [...API_CORS.allowHeaders],
+            maxAge: Duration.seconds(API_CORS.maxAgeSeconds),
           }
         : undefined,
     });
@@ -205,6 +208,15 @@ export class CarebridgeStack extends Stack {
           break;
         case 'mail':
           inboundMail.deliverTo(fn);
+          catchAsyncFailures(definition, fn);
+          break;
+        case 'schedule':
+          new Rule(this, `${pascalCase(definition.name)}Schedule`, {
+            description: `carebridge ${definition.name}, every ${definition.everyMinutes} minute(s)`,
+            schedule: Schedule.rate(Duration.minutes(definition.everyMinutes)),
+            // A run that fails is retried by Lambda's asynchronous invocation; the next run covers it anyway.
+            targets: [new LambdaFunctionTarget(fn, { retryAttempts: 2, maxEventAge: Duration.minutes(10) })],
+          });
           catchAsyncFailures(definition, fn);
           break;
         default: {

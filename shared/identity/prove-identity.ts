@@ -1,4 +1,3 @@
-import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { Clock } from '../clock.js';
 import { ContentionError } from '../errors.js';
 import { identityString } from '../ingest/identity.js';
@@ -9,6 +8,7 @@ import type { Db } from '../store/db.js';
 import { getIdentities } from '../store/identities.js';
 import { profileIdentitiesWrite, proveClaimWrite } from '../store/identity-writes.js';
 import { identityItem } from '../store/items.js';
+import { transactWrite } from '../store/transact-write.js';
 import { cancelledTransaction } from '../store/write-errors.js';
 
 /** What proving an identity did. */
@@ -97,25 +97,21 @@ async function writeProof(
         }
       : proveClaimWrite(db, identity, claimedBy, customerId, pointTo);
   try {
-    await db.doc.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          profileIdentitiesWrite(db, customerId, prover.version, identities, now),
-          identityWrite,
-          ...(previous
-            ? [
-                profileIdentitiesWrite(
-                  db,
-                  previous.customer.customerId,
-                  previous.version,
-                  previous.customer.identities.filter((held) => identityString(held) !== key),
-                  now,
-                ),
-              ]
-            : []),
-        ],
-      }),
-    );
+    await transactWrite(db, [
+      profileIdentitiesWrite(db, customerId, prover.version, identities, now),
+      identityWrite,
+      ...(previous
+        ? [
+            profileIdentitiesWrite(
+              db,
+              previous.customer.customerId,
+              previous.version,
+              previous.customer.identities.filter((held) => identityString(held) !== key),
+              now,
+            ),
+          ]
+        : []),
+    ]);
     return true;
   } catch (error) {
     if (cancelledTransaction(error) === null) throw error;

@@ -10,6 +10,14 @@ export const VERIFICATION_LINK_TTL_SECONDS = 24 * 60 * 60;
 /** Longest token accepted; ours are well under 1 KB. */
 export const VERIFICATION_TOKEN_MAX_CHARS = 2048;
 
+/**
+ * The token of a verification link: in the query of the page it opens (`GET /v1/identity/verify`) and in
+ * the body of its Confirm form (`POST`). Not strict: mail clients and scanners may add parameters.
+ */
+export const VerificationTokenFieldsSchema = z.object({
+  token: z.string().check(z.minLength(1), z.maxLength(VERIFICATION_TOKEN_MAX_CHARS)),
+});
+
 /** What a verification link proves once clicked: `email` belongs to `customerId`. */
 export interface VerificationClaim {
   readonly customerId: string;

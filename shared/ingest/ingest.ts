@@ -1,6 +1,8 @@
-import { GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Clock } from '../clock.js';
 import { ContentionError, IdempotencyKeyReusedError, NotFoundError } from '../errors.js';
+import { type RoutingContent, routingContent } from '../routing/content.js';
+import { ROUTING_DEFINITION } from '../routing/definition.js';
 import { openingAssignment } from '../routing/opening-assignment.js';
 import { SLA_POLICY, serviceLevelDueTimes } from '../routing/sla-policy.js';
 import type {
@@ -25,6 +27,7 @@ import {
   interactionItem,
 } from '../store/items.js';
 import { customerKey, identityKey, inboundInteractionKey } from '../store/keys.js';
+import { type TransactItems, transactWrite } from '../store/transact-write.js';
 import { cancelledTransaction, conditionFailedItem } from '../store/write-errors.js';
 import { identityString, uniqueTrustedIdentities } from './identity.js';
 import { mergeCustomers } from './merge-customers.js';
@@ -43,6 +46,8 @@ export interface IngestResult {
   readonly conversationOpened: boolean;
   /** Customers merged into `customerId` because this message carried identities of both. */
   readonly mergedCustomerIds: readonly string[];
+  /** What routing classifies the message by (shared/routing/classifier.ts). */
+  readonly content: RoutingContent;
 }
 
 /** Channel knowledge ingest cannot derive from the message itself. */
@@ -194,20 +199,26 @@ async function recordForKnownCustomer(
   const now = clock.now();
   let opened: Conversation | undefined;
   let conversationId = hinted ?? customer.openConversationId;
+  // A message soon after the last resolution goes back to that conversation (routing reopens it).
+  const reopened =
+    conversationId === undefined && context.message.routing !== 'record-only'
+      ? reopenable(customer, context.message.receivedAt)
+      : undefined;
+  conversationId ??= reopened;
   if (conversationId === undefined) {
     opened = openConversation(context, customerId, now);
     conversationId = opened.conversationId;
   }
   const interaction = buildInteraction(context, customerId, conversationId, now);
   // What the profile and identities point at: the open conversation, never a hinted or resolved one.
-  const pointTo = opened ? openPointer(opened) : customer.openConversationId;
+  const pointTo = opened ? openPointer(opened) : (reopened ?? customer.openConversationId);
 
-  // Every identity must point at the open conversation: all of them when it is new, else the stale ones.
-  // Identities this message writes anyway are pointed by that write.
+  // Every identity must point at the open conversation: all of them when it is new (or reopened), else
+  // the stale ones. Identities this message writes anyway are pointed by that write.
   const toRepoint = (
     pointTo === undefined
       ? []
-      : opened
+      : opened || reopened
         ? customer.identities
         : owned.filter((identity) => identity.conversationId !== pointTo)
   ).filter((identity) => !touched.has(identityString(identity)));
@@ -219,11 +230,12 @@ async function recordForKnownCustomer(
     values[':identities'] = profileIdentitiesAfter(customer.identities, resolution);
     sets.push('#identities = :identities');
   }
-  if (opened && pointTo) {
+  if ((opened || reopened) && pointTo) {
     names['#open'] = 'openConversationId';
     values[':open'] = pointTo;
     sets.push('#open = :open');
   }
+  const removes = reopened ? ' REMOVE lastResolved' : '';
   const identityWrites = await identityOwnershipWrites(context, customerId, pointTo, now);
   if (identityWrites === undefined) return undefined;
   return writeTransaction(context, interaction, [
@@ -231,7 +243,7 @@ async function recordForKnownCustomer(
       Update: {
         TableName: db.tableName,
         Key: customerKey(customerId),
-        UpdateExpression: `SET ${sets.join(', ')}`,
+        UpdateExpression: `SET ${sets.join(', ')}${removes}`,
         ConditionExpression: '#version = :version AND attribute_not_exists(mergedInto)',
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
@@ -333,6 +345,17 @@ async function hintedConversation(
   }
 }
 
+/**
+ * The customer's last resolved conversation when `receivedAt` falls within the routing definition's
+ * reopen window after its resolution; a later message opens a new conversation.
+ */
+function reopenable(customer: Customer, receivedAt: string): string | undefined {
+  const last = customer.lastResolved;
+  if (last === undefined) return undefined;
+  const windowMs = ROUTING_DEFINITION.reopenWindowHours * 60 * 60 * 1000;
+  return Date.parse(receivedAt) - Date.parse(last.resolvedAt) <= windowMs ? last.conversationId : undefined;
+}
+
 /** The conversation the profile and identities point at once `conversation` is written, if any. */
 function openPointer(conversation: Conversation): string | undefined {
   return conversation.status === 'resolved' ? undefined : conversation.conversationId;
@@ -357,30 +380,27 @@ async function putInteraction(context: AttemptContext, interaction: Interaction)
   return recorded(context, interaction);
 }
 
-type TransactItems = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>;
-
-/** Writes the interaction (always item 0) with the structural items; all or nothing. */
+/**
+ * Writes the interaction (always item 0) with the structural items; all or nothing. Conflicts with other
+ * transactions are retried with backoff inside transactWrite; a failed condition means a lost race.
+ */
 async function writeTransaction(
   context: AttemptContext,
   interaction: Interaction,
   items: TransactItems,
 ): Promise<AttemptResult> {
   try {
-    await context.db.doc.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Put: {
-              TableName: context.db.tableName,
-              Item: interactionItem(interaction),
-              ConditionExpression: 'attribute_not_exists(pk)',
-              ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-            },
-          },
-          ...items,
-        ],
-      }),
-    );
+    await transactWrite(context.db, [
+      {
+        Put: {
+          TableName: context.db.tableName,
+          Item: interactionItem(interaction),
+          ConditionExpression: 'attribute_not_exists(pk)',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        },
+      },
+      ...items,
+    ]);
   } catch (error) {
     const cancelled = cancelledTransaction(error);
     if (cancelled === null) throw error;
@@ -420,6 +440,7 @@ async function duplicateOf(
     customerCreated: false,
     conversationOpened: false,
     mergedCustomerIds: context.mergedCustomerIds,
+    content: routingContent(context.message),
   };
 }
 
@@ -447,6 +468,7 @@ function recorded(context: AttemptContext, interaction: Interaction): IngestResu
     customerCreated: false,
     conversationOpened: false,
     mergedCustomerIds: context.mergedCustomerIds,
+    content: routingContent(context.message),
   };
 }
 

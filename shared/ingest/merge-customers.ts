@@ -1,4 +1,3 @@
-import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { Clock } from '../clock.js';
 import type { ConsentMap, Customer } from '../schemas/index.js';
 import { ConsentChannelSchema } from '../schemas/index.js';
@@ -6,6 +5,7 @@ import { getCustomerVersions, type VersionedCustomer } from '../store/customers.
 import type { Db } from '../store/db.js';
 import { customerItem } from '../store/items.js';
 import { conversationKey, customerKey, identityKey } from '../store/keys.js';
+import { type TransactItems, transactWrite } from '../store/transact-write.js';
 import { cancelledTransaction } from '../store/write-errors.js';
 import { uniqueIdentities } from './identity.js';
 
@@ -47,7 +47,7 @@ export async function mergeCustomers(
   const survivorId = survivor.customer.customerId;
   const merged = mergedProfile(survivor, losers, openConversationId, now, vouched);
 
-  const items: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']> = [
+  const items: TransactItems = [
     {
       Put: {
         TableName: db.tableName,
@@ -105,7 +105,7 @@ export async function mergeCustomers(
   }
 
   try {
-    await db.doc.send(new TransactWriteCommand({ TransactItems: items }));
+    await transactWrite(db, items);
   } catch (error) {
     if (cancelledTransaction(error) === null) throw error;
     return [];

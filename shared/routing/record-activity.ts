@@ -1,42 +1,180 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Clock } from '../clock.js';
+import { type Conversation, type Customer, MAX_ROUTING_DECISIONS } from '../schemas/index.js';
 import { updateConversation } from '../store/conversations.js';
 import { getCustomer } from '../store/customers.js';
 import type { Db } from '../store/db.js';
 import { activityIndexKeys, customerKey } from '../store/keys.js';
 import { conditionFailedItem } from '../store/write-errors.js';
+import { type Classifier, deepest, highest, ruleClassifier } from './classifier.js';
+import type { RoutingDefinition } from './definition.js';
 import type { RoutingRequest } from './handoff.js';
+import { serviceLevelDueTimes } from './sla-policy.js';
 
-/**
- * Applies an inbound interaction to its conversation and customer: the conversation waits on us
- * again (`open`, last inbound time) and the customer's last-interaction date moves forward (the
- * segment index, at day granularity). Idempotent and order-tolerant: writes only move timestamps forward, so a redelivered
- * or late request changes nothing.
- */
-export async function recordInboundActivity(db: Db, request: RoutingRequest, clock: Clock): Promise<void> {
-  await touchConversation(db, request, clock);
-  await touchCustomer(db, request.customerId, request.occurredAt);
+/** The routing definition in force and the classifier over it. */
+export interface Router {
+  readonly definition: RoutingDefinition;
+  readonly classifier: Classifier;
 }
 
-async function touchConversation(db: Db, request: RoutingRequest, clock: Clock): Promise<void> {
-  await updateConversation(db, request.conversationId, (conversation) => {
+/** The router of a definition, with the rule classifier. */
+export function ruleRouter(definition: RoutingDefinition): Router {
+  return { definition, classifier: ruleClassifier(definition) };
+}
+
+/**
+ * Applies an inbound interaction to its conversation and customer:
+ * - the conversation waits on us again (`open`, last inbound time);
+ * - the classifier decides tier, skill and priority from the message, the customer's attributes and the
+ *   concern's history: the message that opened the conversation places it; a later one can only move it
+ *   deeper or raise its priority. Due times follow a changed tier or priority (from the opening time, under
+ *   the definition's service levels), and the decision, with the rules that fired, is kept on the
+ *   conversation (the latest MAX_ROUTING_DECISIONS);
+ * - the customer's last-interaction date moves forward (the segment index, at day granularity).
+ * Idempotent and order-tolerant: a decision is applied once per interaction and timestamps only move
+ * forward, so a redelivered or late request changes nothing.
+ */
+export async function recordInboundActivity(
+  db: Db,
+  request: RoutingRequest,
+  router: Router,
+  clock: Clock,
+): Promise<void> {
+  // The request names the customer at ingest time; a merge since then moves the activity to the survivor.
+  const customer = await getCustomer(db, request.customerId);
+  await touchConversation(db, request, customer, router, clock);
+  await touchCustomer(db, customer, request.occurredAt);
+}
+
+async function touchConversation(
+  db: Db,
+  request: RoutingRequest,
+  customer: Customer,
+  router: Router,
+  clock: Clock,
+): Promise<void> {
+  await updateConversation(db, request.conversationId, (stored) => {
+    const conversation = stored.status === 'resolved' ? reopened(stored, request, router) : stored;
+    if (conversation === undefined) return undefined;
     const alreadyApplied =
       conversation.lastInboundAt !== undefined && conversation.lastInboundAt >= request.occurredAt;
-    // A resolved conversation stays resolved here; reopening belongs to the resolution workflow.
-    if (conversation.status === 'resolved' || (alreadyApplied && conversation.status === 'open'))
-      return undefined;
-    return {
+    const decided =
+      request.content === undefined ||
+      (conversation.routingDecisions ?? []).some(
+        (decision) => decision.interactionId === request.interactionId,
+      );
+    if (alreadyApplied && conversation.status === 'open' && decided) return undefined;
+    const now = clock.now();
+    const touched: Conversation = {
       ...conversation,
       status: 'open',
       lastInboundAt: alreadyApplied ? conversation.lastInboundAt : request.occurredAt,
-      updatedAt: clock.now(),
+      updatedAt: now,
     };
+    return decided ? touched : routed(touched, conversation, request, customer, router, now);
   });
 }
 
-async function touchCustomer(db: Db, customerId: string, occurredAt: string): Promise<void> {
-  // The request names the customer at ingest time; a merge since then moves the activity to the survivor.
-  const customer = await getCustomer(db, customerId);
+/**
+ * A resolved conversation that this message reopens: within the definition's reopen window after its
+ * resolution it waits on us again, in its tier and skill's queue, with fresh due times from the message.
+ * Later, it stays resolved (ingest has opened a new conversation for such a message).
+ */
+function reopened(
+  conversation: Conversation,
+  request: RoutingRequest,
+  router: Router,
+): Conversation | undefined {
+  const resolvedAt = conversation.resolvedAt;
+  const windowMs = router.definition.reopenWindowHours * 60 * 60 * 1000;
+  if (resolvedAt === undefined || Date.parse(request.occurredAt) - Date.parse(resolvedAt) > windowMs) {
+    return undefined;
+  }
+  if (request.occurredAt < resolvedAt) return undefined;
+  const {
+    resolvedAt: _resolved,
+    resolutionCode: _code,
+    assignee: _assignee,
+    firstRespondedAt: _first,
+    ...rest
+  } = conversation;
+  return {
+    ...rest,
+    status: 'open',
+    reopenedAt: request.occurredAt,
+    slaPolicyVersion: router.definition.version,
+    ...serviceLevelDueTimes(conversation.tier, conversation.priority, request.occurredAt, router.definition),
+  };
+}
+
+/** The conversation with this message's routing decision applied and recorded. */
+function routed(
+  touched: Conversation,
+  before: Conversation,
+  request: RoutingRequest,
+  customer: Customer,
+  router: Router,
+  now: string,
+): Conversation {
+  const { classifier, definition } = router;
+  const content = request.content ?? { body: '' };
+  // Writing again, a while later, on a concern that waits on us (no answer since) is a repeat contact;
+  // the message that reopens a resolved concern is not.
+  const repeatContact =
+    !request.conversationOpened &&
+    before.reopenedAt !== request.occurredAt &&
+    before.status === 'open' &&
+    before.lastInboundAt !== undefined &&
+    (before.lastOutboundAt === undefined || before.lastOutboundAt < before.lastInboundAt) &&
+    Date.parse(request.occurredAt) - Date.parse(before.lastInboundAt) >=
+      definition.repeatContactMinutes * 60_000;
+  const decision = classifier.classify({
+    message: {
+      channel: request.channel,
+      subject: content.subject,
+      body: content.body,
+      language: content.language,
+    },
+    customer: {
+      vip: customer.attributes?.vip,
+      openComplaints: customer.attributes?.openComplaints,
+      lifetimeValue: customer.attributes?.lifetimeValue,
+    },
+    history: { repeatContact },
+  });
+  const placing = request.conversationOpened || before.skill === undefined;
+  const tier = placing ? decision.tier : deepest(before.tier, decision.tier);
+  const priority = placing ? decision.priority : highest(before.priority, decision.priority);
+  const skill = placing ? decision.skill : (before.skill ?? decision.skill);
+  const moved = tier !== before.tier || priority !== before.priority;
+  return {
+    ...touched,
+    tier,
+    priority,
+    skill,
+    ...(moved
+      ? {
+          slaPolicyVersion: decision.definitionVersion,
+          // The service level runs from the opening, or from the message that reopened the concern.
+          ...serviceLevelDueTimes(tier, priority, before.reopenedAt ?? before.openedAt, definition),
+        }
+      : {}),
+    routingDecisions: [
+      ...(before.routingDecisions ?? []),
+      {
+        interactionId: request.interactionId,
+        at: now,
+        tier,
+        skill,
+        priority,
+        rules: [...decision.rules],
+        definitionVersion: decision.definitionVersion,
+      },
+    ].slice(-MAX_ROUTING_DECISIONS),
+  };
+}
+
+async function touchCustomer(db: Db, customer: Customer, occurredAt: string): Promise<void> {
   const survivorId = customer.customerId;
   // Segments ask for the day of the last interaction: moving the index entry (three write units)
   // once a day is enough, so a later message on a day already recorded writes nothing.

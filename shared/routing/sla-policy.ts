@@ -1,4 +1,5 @@
 import type { Priority, Tier } from '../schemas/index.js';
+import { ROUTING_DEFINITION, type RoutingDefinition } from './definition.js';
 
 /** Service levels of one tier and priority, in minutes. */
 export interface ServiceLevel {
@@ -7,44 +8,25 @@ export interface ServiceLevel {
 }
 
 /**
- * The service-level policy: an explicit, versioned definition (a standard operating procedure).
- * Conversations record the version they were opened under so a policy change never rewrites history.
+ * The service-level policy in force: the routing definition's service levels (shared/routing/
+ * definition.json), under its version. Conversations record the version they were opened under so a
+ * policy change never rewrites history.
  */
 export const SLA_POLICY = {
-  version: '2026-11-v1',
-  levels: {
-    e: {
-      low: { firstResponseMinutes: 5, resolutionMinutes: 60 },
-      normal: { firstResponseMinutes: 5, resolutionMinutes: 60 },
-      high: { firstResponseMinutes: 2, resolutionMinutes: 30 },
-      urgent: { firstResponseMinutes: 1, resolutionMinutes: 15 },
-    },
-    '1': {
-      low: { firstResponseMinutes: 24 * 60, resolutionMinutes: 5 * 24 * 60 },
-      normal: { firstResponseMinutes: 8 * 60, resolutionMinutes: 3 * 24 * 60 },
-      high: { firstResponseMinutes: 2 * 60, resolutionMinutes: 24 * 60 },
-      urgent: { firstResponseMinutes: 30, resolutionMinutes: 8 * 60 },
-    },
-    '2': {
-      low: { firstResponseMinutes: 24 * 60, resolutionMinutes: 7 * 24 * 60 },
-      normal: { firstResponseMinutes: 8 * 60, resolutionMinutes: 5 * 24 * 60 },
-      high: { firstResponseMinutes: 4 * 60, resolutionMinutes: 2 * 24 * 60 },
-      urgent: { firstResponseMinutes: 60, resolutionMinutes: 24 * 60 },
-    },
-    '3': {
-      low: { firstResponseMinutes: 2 * 24 * 60, resolutionMinutes: 14 * 24 * 60 },
-      normal: { firstResponseMinutes: 24 * 60, resolutionMinutes: 7 * 24 * 60 },
-      high: { firstResponseMinutes: 8 * 60, resolutionMinutes: 3 * 24 * 60 },
-      urgent: { firstResponseMinutes: 2 * 60, resolutionMinutes: 24 * 60 },
-    },
-  },
+  version: ROUTING_DEFINITION.version,
+  levels: ROUTING_DEFINITION.serviceLevels,
 } as const satisfies { version: string; levels: Record<Tier, Record<Priority, ServiceLevel>> };
 
 const MINUTE_MS = 60_000;
 
 /** First-response and resolution due times of a conversation opened at `openedAt`. */
-export function serviceLevelDueTimes(tier: Tier, priority: Priority, openedAt: string) {
-  const level = SLA_POLICY.levels[tier][priority];
+export function serviceLevelDueTimes(
+  tier: Tier,
+  priority: Priority,
+  openedAt: string,
+  definition: Pick<RoutingDefinition, 'serviceLevels'> = ROUTING_DEFINITION,
+) {
+  const level = definition.serviceLevels[tier][priority];
   const start = Date.parse(openedAt);
   return {
     firstResponseDueAt: new Date(start + level.firstResponseMinutes * MINUTE_MS).toISOString(),

@@ -1,6 +1,48 @@
 import * as z from 'zod/mini';
 import { ChannelSchema, IdSchema, IsoTimestampSchema, PrioritySchema, TierSchema } from './common.js';
 
+/** One routing decision: where the message put the concern and which rules fired, under which definition. */
+export const RoutingDecisionRecordSchema = z.strictObject({
+  interactionId: IdSchema,
+  at: IsoTimestampSchema,
+  tier: TierSchema,
+  skill: z.string().check(z.maxLength(40)),
+  priority: PrioritySchema,
+  rules: z.array(z.string().check(z.maxLength(40))).check(z.maxLength(200)),
+  definitionVersion: z.string().check(z.maxLength(50)),
+});
+export type RoutingDecisionRecord = z.infer<typeof RoutingDecisionRecordSchema>;
+
+/**
+ * Routing decisions kept on a conversation, newest last. Bounded so the conversation item stays within
+ * one write unit in the common case; older decisions drop off.
+ */
+export const MAX_ROUTING_DECISIONS = 5;
+
+/** Who works a conversation now: an agent (JWT subject) who claimed it, and since when. */
+export const AssigneeSchema = z.strictObject({
+  agentId: z.string().check(z.minLength(1), z.maxLength(200)),
+  assignedAt: IsoTimestampSchema,
+});
+export type Assignee = z.infer<typeof AssigneeSchema>;
+
+/** Why a conversation moved tier or skill: an agent, or a missed service level. */
+export const EscalationSchema = z.strictObject({
+  at: IsoTimestampSchema,
+  reason: z.enum(['escalated', 'transferred', 'first-response-breach', 'resolution-breach']),
+  fromTier: TierSchema,
+  toTier: TierSchema,
+  fromPriority: PrioritySchema,
+  toPriority: PrioritySchema,
+  skill: z.optional(z.string().check(z.maxLength(40))),
+  /** The staff member (JWT subject); absent for an automatic move. */
+  by: z.optional(z.string().check(z.maxLength(200))),
+});
+export type Escalation = z.infer<typeof EscalationSchema>;
+
+/** Tier and skill moves kept on a conversation, newest last. */
+export const MAX_ESCALATIONS = 20;
+
 export const ConversationStatusSchema = z.enum(['open', 'pending', 'resolved']);
 export type ConversationStatus = z.infer<typeof ConversationStatusSchema>;
 
@@ -16,9 +58,19 @@ export const ConversationSchema = z.strictObject({
   channel: ChannelSchema,
   tier: TierSchema,
   priority: PrioritySchema,
+  /** The skill that works it (shared/routing/definition.json); set by routing. */
+  skill: z.optional(z.string().check(z.maxLength(40))),
+  /** Why it is where it is: the routing decisions of its latest messages, newest last. */
+  routingDecisions: z.optional(
+    z.array(RoutingDecisionRecordSchema).check(z.maxLength(MAX_ROUTING_DECISIONS)),
+  ),
+  /** The agent working it; an open conversation without one waits in its tier and skill's work queue. */
+  assignee: z.optional(AssigneeSchema),
+  /** Tier, skill and priority moves by agents and by missed service levels, newest last. */
+  escalations: z.optional(z.array(EscalationSchema).check(z.maxLength(MAX_ESCALATIONS))),
   subject: z.optional(z.string().check(z.maxLength(500))),
   openedAt: IsoTimestampSchema,
-  /** Version of the SLA policy the due times were computed under. */
+  /** Version of the routing definition (and its SLA policy) the due times were computed under. */
   slaPolicyVersion: z.string().check(z.maxLength(50)),
   firstResponseDueAt: IsoTimestampSchema,
   resolutionDueAt: IsoTimestampSchema,
@@ -26,6 +78,10 @@ export const ConversationSchema = z.strictObject({
   lastInboundAt: z.optional(IsoTimestampSchema),
   lastOutboundAt: z.optional(IsoTimestampSchema),
   resolvedAt: z.optional(IsoTimestampSchema),
+  /** Why it was resolved (`answered`, `duplicate`, `no-reply`, …), as the agent said. */
+  resolutionCode: z.optional(z.string().check(z.maxLength(40))),
+  /** When a message reopened it after it was resolved. */
+  reopenedAt: z.optional(IsoTimestampSchema),
   updatedAt: IsoTimestampSchema,
 });
 export type Conversation = z.infer<typeof ConversationSchema>;

@@ -1,3 +1,4 @@
+export * from './agent.js';
 export * from './chat-connection.js';
 export * from './common.js';
 export * from './consent.js';

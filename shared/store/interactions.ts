@@ -132,3 +132,45 @@ export async function claimQueuedInteraction(
     return false;
   }
 }
+
+/** providerRefs key of an outbound interaction whose provider call one invocation has taken on. */
+export const SEND_CLAIM_REF = 'sendClaim';
+
+/**
+ * Takes on the provider call of an outbound interaction that is `queued` (or `failed`, for a retry) and
+ * that nobody has taken on: sets `providerRefs.sendClaim` to `token`, once. False when another delivery
+ * holds it — it is sending, has sent, or died in between; either way the caller must not send, so a
+ * message is sent at most once however often its queue message is delivered.
+ */
+export async function claimSend(db: Db, interactionId: string, token: string): Promise<boolean> {
+  try {
+    await db.doc.send(
+      new UpdateCommand({
+        TableName: db.tableName,
+        Key: outboundInteractionKey(interactionId),
+        UpdateExpression: 'SET providerRefs.#ref = :token',
+        ConditionExpression: '#status IN (:queued, :failed) AND attribute_not_exists(providerRefs.#ref)',
+        ExpressionAttributeNames: { '#ref': SEND_CLAIM_REF, '#status': 'deliveryStatus' },
+        ExpressionAttributeValues: { ':token': token, ':queued': 'queued', ':failed': 'failed' },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (conditionFailedItem(error) === null) throw error;
+    return false;
+  }
+}
+
+/** Records that the provider refused the claimed send and lets go of the claim, so a retry may send. */
+export async function recordSendFailure(db: Db, interactionId: string, token: string): Promise<void> {
+  await db.doc.send(
+    new UpdateCommand({
+      TableName: db.tableName,
+      Key: outboundInteractionKey(interactionId),
+      UpdateExpression: 'SET #status = :failed REMOVE providerRefs.#ref',
+      ConditionExpression: 'providerRefs.#ref = :token',
+      ExpressionAttributeNames: { '#ref': SEND_CLAIM_REF, '#status': 'deliveryStatus' },
+      ExpressionAttributeValues: { ':failed': 'failed', ':token': token },
+    }),
+  );
+}

@@ -70,17 +70,14 @@ export function identityFromItem(item: Item): Identity {
   return entityOf(IdentitySchema, item);
 }
 
-/** Conversation item; open and pending conversations sit in their tier's work queue (gsi2). */
+/** The due time that matters now: first response until there is one, then resolution. */
+export function currentDueAt(conversation: Conversation): string {
+  return conversation.firstRespondedAt ? conversation.resolutionDueAt : conversation.firstResponseDueAt;
+}
+
+/** Conversation item; every conversation not resolved sits in a work queue of gsi2 (see workQueueIndexKeys). */
 export function conversationItem(conversation: Conversation): Item {
-  const queue =
-    conversation.status === 'resolved'
-      ? {}
-      : workQueueIndexKeys(
-          conversation.tier,
-          conversation.status,
-          conversation.firstRespondedAt ? conversation.resolutionDueAt : conversation.firstResponseDueAt,
-          conversation.conversationId,
-        );
+  const queue = workQueueIndexKeys({ ...conversation, dueAt: currentDueAt(conversation) }) ?? {};
   return {
     ...conversationKey(conversation.conversationId),
     [TABLE_KEYS.entityAttribute]: 'conversation' satisfies Entity,

@@ -1,4 +1,4 @@
-import type { Channel, IdentityRef, Tier } from '../schemas/index.js';
+import type { Channel, IdentityRef, Priority, Tier } from '../schemas/index.js';
 
 /**
  * Every key value of the single table is built here and nowhere else. Values carry an entity prefix
@@ -16,7 +16,9 @@ export type Entity =
   | 'quarantine'
   | 'submission-marker'
   | 'verification-mail'
-  | 'audit';
+  | 'audit'
+  | 'agent'
+  | 'note';
 
 export interface PrimaryKey {
   pk: string;
@@ -69,15 +71,81 @@ export function timelinePartition(customerId: string): string {
   return `CUSTOMER#${customerId}`;
 }
 
-/** gsi2: work queue of a tier and status, ordered by the SLA due time. */
-export function workQueueIndexKeys(
-  tier: Tier,
-  status: 'open' | 'pending',
-  dueAt: string,
-  conversationId: string,
-) {
-  return { gsi2pk: `QUEUE#${tier}#${status}`, gsi2sk: `${dueAt}#${conversationId}` };
+/** Priorities in the order agents take them: urgent first. */
+const PRIORITY_RANK: Record<Priority, string> = { urgent: '0', high: '1', normal: '2', low: '3' };
+
+/** What decides a conversation's place on gsi2. */
+export interface WorkQueuePosition {
+  readonly conversationId: string;
+  readonly status: 'open' | 'pending' | 'resolved';
+  readonly tier: Tier;
+  readonly skill?: string | undefined;
+  readonly priority: Priority;
+  readonly assignee?: unknown;
+  readonly dueAt: string;
 }
+
+/**
+ * gsi2, the work queues. Every conversation not resolved sits in exactly one partition:
+ * - open and nobody's: `QUEUE#<tier>#<skill>` / `<priority rank>#<dueAt>#<id>`, so an agent's claim
+ *   reads the most urgent, then the earliest due, first;
+ * - assigned or waiting on the customer: `HELD#<tier>` / `<dueAt>#<id>`, watched for its service level.
+ * A resolved conversation leaves the index.
+ */
+export function workQueueIndexKeys(
+  position: WorkQueuePosition,
+): { gsi2pk: string; gsi2sk: string } | undefined {
+  if (position.status === 'resolved') return undefined;
+  if (position.status === 'open' && position.assignee === undefined) {
+    return {
+      gsi2pk: claimQueuePartition(position.tier, position.skill ?? DEFAULT_SKILL),
+      gsi2sk: `${PRIORITY_RANK[position.priority]}#${position.dueAt}#${position.conversationId}`,
+    };
+  }
+  return { gsi2pk: heldPartition(position.tier), gsi2sk: `${position.dueAt}#${position.conversationId}` };
+}
+
+/** The skill of a conversation routing has not placed yet. */
+export const DEFAULT_SKILL = 'general';
+
+/** gsi2 partition of the open, unassigned conversations of a tier and skill. */
+export function claimQueuePartition(tier: Tier, skill: string): string {
+  return `QUEUE#${tier}#${skill}`;
+}
+
+/** gsi2 sort-key range of one priority's conversations due by `dueBy` in a claim queue. */
+export function claimQueueDueRange(priority: Priority, dueBy: string): { from: string; to: string } {
+  return { from: `${PRIORITY_RANK[priority]}#`, to: `${PRIORITY_RANK[priority]}#${dueBy}#~` };
+}
+
+/** gsi2 partition of a tier's assigned or pending conversations. */
+export function heldPartition(tier: Tier): string {
+  return `HELD#${tier}`;
+}
+
+/** The conversation id at the end of a gsi2 sort key. */
+export function conversationIdOfQueueKey(gsi2sk: string): string {
+  return gsi2sk.slice(gsi2sk.lastIndexOf('#') + 1);
+}
+
+/** An agent's profile: `AGENT#<agentId>` / `PROFILE`. */
+export function agentKey(agentId: string): PrimaryKey {
+  return { pk: `AGENT#${agentId}`, sk: PROFILE };
+}
+
+/** gsi1: every agent, by id (for the queue overview). */
+export function agentIndexKeys(agentId: string) {
+  return { gsi1pk: AGENTS_PARTITION, gsi1sk: `AGENT#${agentId}` };
+}
+
+export const AGENTS_PARTITION = 'AGENTS';
+
+/** A note on a conversation, in the conversation's partition: `CONVERSATION#<id>` / `NOTE#<at>#<noteId>`. */
+export function noteKey(conversationId: string, at: string, noteId: string): PrimaryKey {
+  return { pk: conversationKey(conversationId).pk, sk: `${NOTE_PREFIX}${at}#${noteId}` };
+}
+
+export const NOTE_PREFIX = 'NOTE#';
 
 /** gsi3: customers by last-interaction date, one partition per month. */
 export function activityIndexKeys(customerId: string, lastInteractionAt: string) {

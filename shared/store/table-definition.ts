@@ -31,7 +31,8 @@ export const TABLE_INDEXES = [
     indexName: 'gsi2',
     partitionKey: 'gsi2pk',
     sortKey: 'gsi2sk',
-    purpose: 'work queues: conversations by tier and status, ordered by SLA due time',
+    purpose:
+      'work queues: open unassigned conversations by tier and skill (priority, then due time); held ones by tier and due time',
     // Keys only: a conversation update that keeps its queue position then costs no index write.
     projection: 'KEYS_ONLY',
   },

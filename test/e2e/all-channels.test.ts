@@ -6,6 +6,7 @@ import { createTransport } from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
+import { checkedFetch } from '../support/contract.js';
 import { eventually } from '../support/eventually.js';
 import { localApi } from '../support/local-api.js';
 import { twilioSignature } from '../support/twilio.js';
@@ -50,7 +51,7 @@ const sign = (value: string) => createHmac('sha256', stack.info.identitySecret).
 /** POSTs a Twilio incoming-message webhook, signed with `authToken` unless it is undefined. */
 function postTwilioWebhook(params: [string, string][], authToken: string | undefined): Promise<Response> {
   const { webhookUrl } = stack.info.twilio;
-  return fetch(webhookUrl, {
+  return checkedFetch(webhookUrl, {
     method: 'POST',
     headers: {
       'content-type': 'application/x-www-form-urlencoded',
@@ -238,7 +239,7 @@ describe('every channel on the local stack', () => {
 
   it('records a chat message from a visitor who gave that email, and acks it', async () => {
     // Prepare
-    const session = await fetch(stack.info.chat.sessionsUrl, {
+    const session = await checkedFetch(stack.info.chat.sessionsUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ email, emailSignature: sign(email) }),

@@ -6,6 +6,7 @@ import { createTransport } from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
+import { checkedFetch } from '../support/contract.js';
 import { eventually } from '../support/eventually.js';
 import { localApi } from '../support/local-api.js';
 import { twilioSignature } from '../support/twilio.js';
@@ -103,7 +104,7 @@ function postSms(from: string, body: string): Promise<Response> {
     ['Body', body],
     ['NumMedia', '0'],
   ];
-  return fetch(webhookUrl, {
+  return checkedFetch(webhookUrl, {
     method: 'POST',
     headers: {
       'content-type': 'application/x-www-form-urlencoded',
@@ -224,7 +225,7 @@ describe('identity trust on the local stack', () => {
 
   it('gives a chat visitor who types the victim email a customer of its own', async () => {
     // Prepare
-    const session = await fetch(stack.info.chat.sessionsUrl, {
+    const session = await checkedFetch(stack.info.chat.sessionsUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ email: victimEmail }),
@@ -276,10 +277,10 @@ describe('identity trust on the local stack', () => {
     expect(link.startsWith(stack.info.identityVerifyUrl)).toBe(true);
 
     // Act
-    const page = await fetch(link);
+    const page = await checkedFetch(link);
     const pageHtml = await page.text();
     const before = await customerBy('email', lead);
-    const confirm = await fetch(link, {
+    const confirm = await checkedFetch(link, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ token: new URL(link).searchParams.get('token') ?? '' }).toString(),

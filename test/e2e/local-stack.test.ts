@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -51,6 +51,11 @@ const ConversationSchema = z.object({
   customerId: z.string(),
   status: z.string(),
   lastInboundAt: z.string().optional(),
+});
+const RoutedSchema = z.looseObject({
+  tier: z.string(),
+  skill: z.string().optional(),
+  routingDecisions: z.array(z.object({ rules: z.array(z.string()) })).default([]),
 });
 const TimelineSchema = z.object({
   items: z.array(
@@ -212,6 +217,61 @@ describe('local stack, end to end', () => {
       'Re: Billing question',
       'Billing question',
     ]);
+  });
+
+  it('routes by the definition: a billing message gets the billing skill and the rule that fired', async () => {
+    // Act
+    const conversation = await eventually(async () => {
+      const reply = await call(`/v1/conversations/${ids.conversationId}`, { role: 'agent' });
+      const body = RoutedSchema.parse(reply.body);
+      return body.routingDecisions.length >= 2 ? body : undefined;
+    });
+
+    // Assess: "invoice" fired the billing rule for both messages (the second, a moment later, is no chase).
+    expect(conversation).toMatchObject({ skill: 'billing', tier: '1' });
+    expect(conversation.routingDecisions.map((decision) => decision.rules)).toEqual([
+      ['billing'],
+      ['billing'],
+    ]);
+  });
+
+  it('dry-runs a candidate routing definition for a supervisor only, and names a broken field', async () => {
+    // Prepare
+    const definition = JSON.parse(await readFile(join('shared', 'routing', 'definition.json'), 'utf8'));
+    const candidate = {
+      ...definition,
+      version: `candidate-${run}`,
+      rules: [{ id: 'all-to-sales', when: { keywords: ['invoice'] }, route: { skill: 'sales' } }],
+    };
+
+    // Act
+    const supervisor = await call('/v1/routing/simulate', {
+      method: 'POST',
+      role: 'supervisor',
+      body: { definition: candidate },
+    });
+    const agent = await call('/v1/routing/simulate', {
+      method: 'POST',
+      role: 'agent',
+      body: { definition: candidate },
+    });
+    const broken = await call('/v1/routing/simulate', {
+      method: 'POST',
+      role: 'supervisor',
+      body: {
+        definition: { ...candidate, rules: [{ id: 'x', when: { keywords: ['a'] }, route: { tier: '9' } }] },
+      },
+    });
+
+    // Assess
+    expect(supervisor.status).toBe(200);
+    expect(supervisor.body).toMatchObject({
+      inForce: { version: definition.version },
+      candidate: { version: candidate.version },
+    });
+    expect(agent.status).toBe(403);
+    expect(broken.status).toBe(400);
+    expect(broken.body).toMatchObject({ issues: [{ field: 'definition.rules.0.route.tier' }] });
   });
 
   it('stamps a submission with warped time when CAREBRIDGE_CLOCK_OFFSET_MS is set', async () => {

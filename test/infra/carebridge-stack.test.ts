@@ -60,6 +60,11 @@ const byName = (name: string): FunctionDefinition => {
 };
 
 /** The logical id of the function built for a manifest entry (the stack describes it by name). */
+/** Invoked asynchronously (SNS, SES, an EventBridge schedule): retried, then kept in its own failure queue. */
+function isAsynchronous(definition: FunctionDefinition): boolean {
+  return definition.kind === 'topic' || definition.kind === 'mail' || definition.kind === 'schedule';
+}
+
 function functionId(definition: FunctionDefinition, from: Template = template): string {
   const [id] = Object.keys(
     from.findResources('AWS::Lambda::Function', {
@@ -325,12 +330,30 @@ describe('CarebridgeStack', () => {
         const sendsTo = definition.access.sendsTo ?? [];
         const sends = JSON.stringify(statementsOf(definition)).includes('sqs:SendMessage');
         // Functions with an on-failure destination send their failed events to their own queue.
-        const failureQueue = definition.kind === 'topic' || definition.kind === 'mail';
+        const failureQueue = isAsynchronous(definition);
         expect({ name: definition.name, sends }).toEqual({
           name: definition.name,
           sends: sendsTo.length > 0 || failureQueue,
         });
         for (const queue of sendsTo) expect(environmentOf(definition)).toHaveProperty(ENV.queueUrl(queue));
+      }
+    });
+  });
+
+  describe('schedules', () => {
+    it('runs every schedule function on an EventBridge rule at its rate', () => {
+      for (const definition of definitions) {
+        if (definition.kind !== 'schedule') continue;
+        template.hasResourceProperties('AWS::Events::Rule', {
+          ScheduleExpression: `rate(${definition.everyMinutes} minute${definition.everyMinutes === 1 ? '' : 's'})`,
+          State: 'ENABLED',
+          Targets: Match.arrayWith([
+            Match.objectLike({
+              Arn: { 'Fn::GetAtt': [functionId(definition), 'Arn'] },
+              RetryPolicy: Match.objectLike({ MaximumRetryAttempts: 2 }),
+            }),
+          ]),
+        });
       }
     });
   });
@@ -352,10 +375,8 @@ describe('CarebridgeStack', () => {
       }
     });
 
-    it('retries every topic and mail function twice, then sends the event to its own alarmed queue', () => {
-      const asynchronous = definitions.filter(
-        (definition) => definition.kind === 'topic' || definition.kind === 'mail',
-      );
+    it('retries every topic, mail and schedule function twice, then sends the event to its own alarmed queue', () => {
+      const asynchronous = definitions.filter(isAsynchronous);
       template.resourceCountIs('AWS::Lambda::EventInvokeConfig', asynchronous.length);
       for (const definition of asynchronous) {
         template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
@@ -657,9 +678,7 @@ describe('CarebridgeStack', () => {
     );
     const websocketRoutes = definitions.filter((definition) => definition.kind === 'websocket');
     const pushers = definitions.filter((definition) => definition.access.chatConnections);
-    const failureQueues = definitions.filter(
-      (definition) => definition.kind === 'topic' || definition.kind === 'mail',
-    );
+    const failureQueues = definitions.filter(isAsynchronous);
     const topics = new Set(
       definitions.flatMap((definition) => (definition.kind === 'topic' ? [definition.topic] : [])),
     );

@@ -5,6 +5,7 @@ import { GetQueueAttributesCommand, SendMessageCommand, SQSClient } from '@aws-s
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { FUNCTIONS, type FunctionDefinition } from '../../functions/manifest.js';
+import { faultsFromEnvironment } from '../../local/faults.js';
 import { LOCAL_REGION, type LocalStack, startLocalStack } from '../../local/stack.js';
 import { writeStateFile } from '../../local/state-file.js';
 import { eventually } from '../support/eventually.js';
@@ -62,6 +63,13 @@ describe('local stack: identity verification', () => {
     // Assess
     expect(stack.info.identityVerifyUrl).toBe(`${stack.info.apiUrl}/v1/identity/verify`);
     expect(process.env.IDENTITY_VERIFY_URL).toBe(stack.info.identityVerifyUrl);
+  });
+
+  it('injects no faults unless CAREBRIDGE_FAULTS asks for some', () => {
+    // Assess: the environment of `npm test` sets none, so none are on.
+    const asked = faultsFromEnvironment(process.env) !== undefined;
+    expect(stack.info.faults !== undefined).toBe(asked);
+    expect(stack.faultsInjected() !== undefined).toBe(asked);
   });
 
   it('writes identitySecret and identityVerifyUrl to local.json, readable by this user only', async () => {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ingestInbound } from '../../shared/ingest/ingest.js';
-import type { RoutingRequest } from '../../shared/routing/handoff.js';
-import { recordInboundActivity } from '../../shared/routing/record-activity.js';
+import { ROUTING_DEFINITION } from '../../shared/routing/definition.js';
+import { type RoutingRequest, routingRequest } from '../../shared/routing/handoff.js';
+import { recordInboundActivity, ruleRouter } from '../../shared/routing/record-activity.js';
 import { getConversation, replaceConversation } from '../../shared/store/conversations.js';
 import { getCustomer } from '../../shared/store/customers.js';
 import { useDynamoTable } from '../support/dynamodb.js';
@@ -10,16 +11,10 @@ import { clock, email, inbound, testDb } from '../support/inbound.js';
 const table = useDynamoTable();
 
 function requestFor(result: Awaited<ReturnType<typeof ingestInbound>>): RoutingRequest {
-  return {
-    kind: 'inbound',
-    customerId: result.customerId,
-    conversationId: result.conversationId,
-    interactionId: result.interactionId,
-    channel: result.channel,
-    occurredAt: result.occurredAt,
-    conversationOpened: result.conversationOpened,
-  };
+  return routingRequest(result);
 }
+
+const router = ruleRouter(ROUTING_DEFINITION);
 
 describe('recordInboundActivity', () => {
   it("moves the customer's last interaction and the conversation's last inbound forward", async () => {
@@ -35,7 +30,7 @@ describe('recordInboundActivity', () => {
       clock,
     );
 
-    await recordInboundActivity(db, requestFor(second), clock);
+    await recordInboundActivity(db, requestFor(second), router, clock);
 
     expect((await getCustomer(db, first.customerId)).lastInteractionAt).toBe('2026-11-21T09:00:00.000Z');
     expect((await getConversation(db, first.conversationId)).lastInboundAt).toBe('2026-11-21T09:00:00.000Z');
@@ -59,10 +54,10 @@ describe('recordInboundActivity', () => {
       clock,
     );
 
-    await recordInboundActivity(db, requestFor(morning), clock);
-    await recordInboundActivity(db, requestFor(evening), clock);
+    await recordInboundActivity(db, requestFor(morning), router, clock);
+    await recordInboundActivity(db, requestFor(evening), router, clock);
     const sameDay = (await getCustomer(db, morning.customerId)).lastInteractionAt;
-    await recordInboundActivity(db, requestFor(nextDay), clock);
+    await recordInboundActivity(db, requestFor(nextDay), router, clock);
 
     expect(sameDay?.slice(0, 10)).toBe('2026-11-20');
     expect((await getCustomer(db, morning.customerId)).lastInteractionAt).toBe('2026-11-21T08:00:00.000Z');
@@ -81,9 +76,9 @@ describe('recordInboundActivity', () => {
       clock,
     );
 
-    await recordInboundActivity(db, requestFor(late), clock);
-    await recordInboundActivity(db, requestFor(early), clock);
-    await recordInboundActivity(db, requestFor(late), clock);
+    await recordInboundActivity(db, requestFor(late), router, clock);
+    await recordInboundActivity(db, requestFor(early), router, clock);
+    await recordInboundActivity(db, requestFor(late), router, clock);
 
     expect((await getCustomer(db, early.customerId)).lastInteractionAt).toBe('2026-11-22T09:00:00.000Z');
     expect((await getConversation(db, early.conversationId)).lastInboundAt).toBe('2026-11-22T09:00:00.000Z');
@@ -108,7 +103,7 @@ describe('recordInboundActivity', () => {
       clock,
     );
 
-    await recordInboundActivity(db, requestFor(reply), clock);
+    await recordInboundActivity(db, requestFor(reply), router, clock);
 
     expect((await getConversation(db, first.conversationId)).status).toBe('open');
   });

@@ -7,10 +7,11 @@ import { Construct } from 'constructs';
 import { ENV } from '../../../functions/manifest.js';
 import { type IndexDefinition, TABLE_INDEXES, TABLE_KEYS } from '../../../shared/store/table-definition.js';
 
-/** What a function may do with the table. */
-export type TableAccess = 'read' | 'write';
+/** What a function may do with the table; `scan` is `read` plus Scan, for the routing dry run only. */
+export type TableAccess = 'read' | 'scan' | 'write';
 
 const READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'];
+const SCAN_ACTIONS = [...READ_ACTIONS, 'dynamodb:Scan'];
 // Transactions are authorized per contained operation (Put, Update, Delete, ConditionCheck), so
 // TransactWriteItems needs no action of its own.
 const WRITE_ACTIONS = [
@@ -93,7 +94,7 @@ export class CareTable extends Construct {
     const indexes: readonly IndexDefinition[] = TABLE_INDEXES;
     Grant.addToPrincipal({
       grantee: fn,
-      actions: access === 'write' ? WRITE_ACTIONS : READ_ACTIONS,
+      actions: access === 'write' ? WRITE_ACTIONS : access === 'scan' ? SCAN_ACTIONS : READ_ACTIONS,
       // Each index by name rather than `/index/*`, so the policy has no wildcard resource.
       resourceArns: [
         this.table.tableArn,

@@ -11,9 +11,11 @@ import type { Db } from '../../store/db.js';
 import { getIdentities } from '../../store/identities.js';
 import {
   claimQueuedInteraction,
+  claimSend,
   getOutboundInteraction,
   putOutboundInteraction,
   recordDelivery,
+  recordSendFailure,
 } from '../../store/interactions.js';
 import { conditionFailedItem } from '../../store/write-errors.js';
 
@@ -63,9 +65,13 @@ export function queueFallbackScheduler(
   };
 }
 
-/** What the fallback did: `already-delivered` when the visitor got the reply on chat in the meantime. */
+/**
+ * What the fallback did: `already-delivered` when the visitor got the reply on chat in the meantime;
+ * `in-progress` when another delivery of the same queue message holds the send (it is sending, or its
+ * invocation died before recording the outcome: the email is then not sent again, at most once).
+ */
 export interface FallbackResult {
-  readonly outcome: 'sent' | 'already-delivered' | 'skipped' | 'missing';
+  readonly outcome: 'sent' | 'already-delivered' | 'skipped' | 'missing' | 'in-progress';
   readonly emailInteractionId?: string;
 }
 
@@ -77,7 +83,9 @@ export interface FallbackResult {
  * interaction), so the timeline shows both; the chat interaction records its id under
  * `providerRefs.emailFallbackInteractionId`. That ref is set with a condition (still queued, not set yet),
  * so a redelivered queue message resumes the same email instead of sending a second one, and a visitor
- * who fetched the reply first wins. Opted-out or undeliverable addresses are skipped and recorded.
+ * who fetched the reply first wins. The provider call itself is claimed on the email interaction
+ * (claimSend), so two deliveries running at once, or a redelivery after a crash mid-send, never send a
+ * second email; a provider failure lets the claim go, so the queue's retry sends it. Opted-out or undeliverable addresses are skipped and recorded.
  * Throws DeliveryError when the email provider fails, so the queue retries and finally dead-letters.
  */
 export async function deliverEmailFallback(
@@ -112,6 +120,13 @@ export async function deliverEmailFallback(
   }
   const interaction =
     email ?? (await recordEmailInteraction(db, emailSender, chat, emailInteractionId, to, clock));
+  const sendToken = clock.newId();
+  if (!(await claimSend(db, interaction.interactionId, sendToken))) {
+    // Another delivery of this message is sending it, sent it, or died in between: never a second email.
+    const current = await getOutboundInteraction(db, interaction.interactionId, true);
+    const done = current?.deliveryStatus === 'sent' || current?.deliveryStatus === 'delivered';
+    return { outcome: done ? 'sent' : 'in-progress', emailInteractionId };
+  }
   let receipt: Awaited<ReturnType<ChannelSender['send']>>;
   try {
     receipt = await emailSender.send({
@@ -124,7 +139,7 @@ export async function deliverEmailFallback(
       body: interaction.body,
     });
   } catch (error) {
-    await recordDelivery(db, interaction.interactionId, 'failed');
+    await recordSendFailure(db, interaction.interactionId, sendToken);
     throw error instanceof DeliveryError
       ? error
       : new DeliveryError('the email provider failed', { cause: error });

@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import { SiteSignatureSchema } from '../../identity/site-signature.js';
 import { InvalidIdentityError, normalizeEmail } from '../../ingest/identity.js';
-import type { Interaction } from '../../schemas/index.js';
+import { IdSchema, type Interaction } from '../../schemas/index.js';
 import { messageBodyField, singleLineField } from '../../text/fields.js';
 
 /**
@@ -39,6 +39,9 @@ export const CreateChatSessionSchema = z.strictObject({
   name: z.optional(z.pipe(singleLineField(200), z.string().check(z.minLength(1)))),
 });
 export type CreateChatSession = z.infer<typeof CreateChatSessionSchema>;
+
+/** `GET /v1/chat/sessions/{id}/messages` query: only messages created after this interaction id. */
+export const ChatHistoryQuerySchema = z.strictObject({ after: z.optional(IdSchema) });
 
 /** A visitor-chosen idempotency key: a retried send carries the same one. */
 export const ClientMessageIdSchema = z
