@@ -118,14 +118,18 @@ describe('verification links', () => {
     );
     const other = identitySecretFromText('another-identity-secret-of-32-bytes-or-more');
 
-    const wrongKey = verifyVerificationToken(other, token, issued);
-    const tampered = verifyVerificationToken(secret, `${token.slice(0, -2)}xx`, issued);
-    issued.advance((VERIFICATION_LINK_TTL_SECONDS + 1) * 1000);
-    const expired = verifyVerificationToken(secret, token, issued);
+    const refusal = (key: Uint8Array, candidate: string) =>
+      verifyVerificationToken(key, candidate, issued).catch((error: unknown) => error);
 
-    await expect(wrongKey).rejects.toBeInstanceOf(InvalidVerificationLinkError);
-    await expect(tampered).rejects.toBeInstanceOf(InvalidVerificationLinkError);
-    await expect(expired).rejects.toThrow('expired');
+    const wrongKey = await refusal(other, token);
+    const tampered = await refusal(secret, `${token.slice(0, -2)}xx`);
+    issued.advance((VERIFICATION_LINK_TTL_SECONDS + 1) * 1000);
+    const expired = await refusal(secret, token);
+
+    expect(wrongKey).toBeInstanceOf(InvalidVerificationLinkError);
+    expect(tampered).toBeInstanceOf(InvalidVerificationLinkError);
+    expect(expired).toBeInstanceOf(InvalidVerificationLinkError);
+    expect((expired as Error).message).toContain('expired');
   });
 
   it('are mailed at most once per address per hour, and again when the same request is retried', async () => {
