@@ -1,4 +1,3 @@
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { decodeTime } from 'ulid';
 import type { Clock } from '../clock.js';
 import type { RoutingDefinition } from '../routing/definition.js';
@@ -6,6 +5,7 @@ import type { Tier } from '../schemas/index.js';
 import { listAgents } from '../store/agents.js';
 import type { Db } from '../store/db.js';
 import { claimQueuePartition, conversationIdOfQueueKey } from '../store/keys.js';
+import { queryPages } from '../store/query-pages.js';
 import { workableTiers } from './assignment.js';
 
 /** One work queue as a supervisor sees it. */
@@ -68,21 +68,14 @@ export async function queueOverview(
 }
 
 async function queueKeys(db: Db, partition: string): Promise<string[]> {
-  const keys: string[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  for (let page = 0; page < MAX_PAGES; page++) {
-    const output = await db.doc.send(
-      new QueryCommand({
-        TableName: db.tableName,
-        IndexName: 'gsi2',
-        KeyConditionExpression: 'gsi2pk = :queue',
-        ExpressionAttributeValues: { ':queue': partition },
-        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-      }),
-    );
-    keys.push(...(output.Items ?? []).map((item) => String(item.gsi2sk)));
-    startKey = output.LastEvaluatedKey;
-    if (!startKey) break;
-  }
-  return keys;
+  const items = await queryPages(
+    db,
+    {
+      IndexName: 'gsi2',
+      KeyConditionExpression: 'gsi2pk = :queue',
+      ExpressionAttributeValues: { ':queue': partition },
+    },
+    MAX_PAGES,
+  );
+  return items.map((item) => String(item.gsi2sk));
 }

@@ -1,8 +1,9 @@
-import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { NotFoundError } from '../errors.js';
 import { type Agent, AgentSchema, type AgentStatus, type AgentTier } from '../schemas/index.js';
 import type { Db } from './db.js';
 import { AGENTS_PARTITION, agentIndexKeys, agentKey, type Entity } from './keys.js';
+import { queryPages } from './query-pages.js';
 import { TABLE_KEYS } from './table-definition.js';
 import { conditionFailedItem } from './write-errors.js';
 
@@ -102,24 +103,18 @@ export async function setAgentStatus(
   }
 }
 
-/** Access pattern "every agent": Query gsi1 `gsi1pk = AGENTS` (at most 1,000). */
+/** Access pattern "every agent": Query gsi1 `gsi1pk = AGENTS` (at most ten 1 MB pages). */
 export async function listAgents(db: Db): Promise<Agent[]> {
-  const agents: Agent[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const output = await db.doc.send(
-      new QueryCommand({
-        TableName: db.tableName,
-        IndexName: 'gsi1',
-        KeyConditionExpression: 'gsi1pk = :agents',
-        ExpressionAttributeValues: { ':agents': AGENTS_PARTITION },
-        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-      }),
-    );
-    agents.push(...(output.Items ?? []).map(agentFromItem));
-    startKey = output.LastEvaluatedKey;
-  } while (startKey && agents.length < 1000);
-  return agents;
+  const items = await queryPages(
+    db,
+    {
+      IndexName: 'gsi1',
+      KeyConditionExpression: 'gsi1pk = :agents',
+      ExpressionAttributeValues: { ':agents': AGENTS_PARTITION },
+    },
+    10,
+  );
+  return items.map(agentFromItem);
 }
 
 function prefixed(keys: { gsi1pk: string; gsi1sk: string }) {

@@ -1,28 +1,19 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod';
-import { type LocalStack, startLocalStack } from '../../local/stack.js';
+import type { LocalStack } from '../../local/stack.js';
 import { eventually } from '../support/eventually.js';
 import { localApi } from '../support/local-api.js';
+import { useLocalStack } from '../support/local-stack.js';
 
 /**
  * Issue 7, on the local stack over HTTP: a web-form message is routed by the definition, waits in its
  * tier and skill's queue, is claimed by an agent of that skill, answered and resolved; the roles hold.
  */
 
+const current = useLocalStack({ seed: false });
 let stack: LocalStack;
-let dataDir: string;
-
-beforeAll(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), 'carebridge-agents-'));
-  stack = await startLocalStack({ port: 0, dataDir, seed: false, logLevel: 'ERROR' });
-});
-
-afterAll(async () => {
-  await stack?.stop();
-  await rm(dataDir, { recursive: true, force: true });
+beforeAll(() => {
+  stack = current();
 });
 
 const call = localApi(() => stack);

@@ -1,14 +1,12 @@
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createTransport } from 'nodemailer';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod';
-import { type LocalStack, startLocalStack } from '../../local/stack.js';
+import type { LocalStack } from '../../local/stack.js';
 import { checkedFetch } from '../support/contract.js';
 import { eventually } from '../support/eventually.js';
 import { localApi } from '../support/local-api.js';
+import { useLocalStack } from '../support/local-stack.js';
 import { twilioSignature } from '../support/twilio.js';
 import { connect, opened, type TestSocket } from '../support/websocket.js';
 
@@ -21,26 +19,17 @@ import { connect, opened, type TestSocket } from '../support/websocket.js';
  * Waits poll for a condition with a bound; nothing is timed.
  */
 
-let stack: LocalStack;
-let dataDir: string;
 let chat: TestSocket | undefined;
 const failures: { message: string; error: unknown }[] = [];
-
-beforeAll(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), 'carebridge-channels-'));
-  stack = await startLocalStack({
-    port: 0,
-    dataDir,
-    seed: false,
-    logLevel: 'ERROR',
-    onError: (message, error) => failures.push({ message, error }),
-  });
-});
-
-afterAll(async () => {
-  await chat?.close();
-  await stack?.stop();
-  await rm(dataDir, { recursive: true, force: true });
+const current = useLocalStack(
+  { seed: false, onError: (message, error) => failures.push({ message, error }) },
+  async () => {
+    await chat?.close();
+  },
+);
+let stack: LocalStack;
+beforeAll(() => {
+  stack = current();
 });
 
 const call = localApi(() => stack);

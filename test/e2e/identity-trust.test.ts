@@ -1,14 +1,12 @@
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createTransport } from 'nodemailer';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod';
-import { type LocalStack, startLocalStack } from '../../local/stack.js';
+import type { LocalStack } from '../../local/stack.js';
 import { checkedFetch } from '../support/contract.js';
 import { eventually } from '../support/eventually.js';
 import { localApi } from '../support/local-api.js';
+import { useLocalStack } from '../support/local-stack.js';
 import { twilioSignature } from '../support/twilio.js';
 import { connect, opened, type TestSocket } from '../support/websocket.js';
 
@@ -19,19 +17,13 @@ import { connect, opened, type TestSocket } from '../support/websocket.js';
  * up: a site-signed form, and an email proven by the verification link mailed to it.
  */
 
-let stack: LocalStack;
-let dataDir: string;
 let chat: TestSocket | undefined;
-
-beforeAll(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), 'carebridge-trust-'));
-  stack = await startLocalStack({ port: 0, dataDir, seed: false, logLevel: 'ERROR' });
-});
-
-afterAll(async () => {
+const current = useLocalStack({ seed: false }, async () => {
   await chat?.close();
-  await stack?.stop();
-  await rm(dataDir, { recursive: true, force: true });
+});
+let stack: LocalStack;
+beforeAll(() => {
+  stack = current();
 });
 
 const call = localApi(() => stack);

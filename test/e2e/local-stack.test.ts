@@ -1,29 +1,22 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import * as z from 'zod';
-import { type LocalStack, startLocalStack } from '../../local/stack.js';
+import type { LocalStack } from '../../local/stack.js';
 import { eventually } from '../support/eventually.js';
 import { type ApiReply, localApi } from '../support/local-api.js';
+import { useLocalStack } from '../support/local-stack.js';
 
 /**
  * The whole local stack on free ports, driven over HTTP like a client would: web form in, staff API
  * out, the routing consumer in between. Waits poll for a condition with a bound; nothing is timed.
  */
 
+const current = useLocalStack();
 let stack: LocalStack;
-let dataDir: string;
-
-beforeAll(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), 'carebridge-e2e-'));
-  stack = await startLocalStack({ port: 0, dataDir, logLevel: 'ERROR' });
-});
-
-afterAll(async () => {
-  await stack?.stop();
-  await rm(dataDir, { recursive: true, force: true });
+beforeAll(() => {
+  stack = current();
 });
 
 const call = localApi(() => stack);
