@@ -1,7 +1,7 @@
-import { createHmac } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as z from 'zod';
+import { identitySecretFromText, siteSignature } from '../shared/identity/site-signature.js';
 import { normalizeEmail, normalizePhone } from '../shared/ingest/identity.js';
 
 /** What the web-form endpoint answers: the recorded message's id, nothing about any customer. */
@@ -29,7 +29,8 @@ export async function seedWebForms(
   identitySecret: string,
 ): Promise<SeededSubmission[]> {
   const fixtures = (await readdir(fixturesDir)).filter((name) => name.endsWith('.json')).sort();
-  const sign = (value: string) => createHmac('sha256', identitySecret).update(value).digest('hex');
+  const key = identitySecretFromText(identitySecret);
+  const sign = (value: string) => siteSignature(key, value);
   const seeded: SeededSubmission[] = [];
   // One at a time, so timelines get the fixtures' order.
   for (const fixture of fixtures) {

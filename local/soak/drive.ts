@@ -1,7 +1,8 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createTransport } from 'nodemailer';
 import { WebSocket } from 'ws';
 import * as z from 'zod';
+import { identitySecretFromText, siteSignature } from '../../shared/identity/site-signature.js';
 import { signedTwilioWebhook } from '../twilio-webhook-request.js';
 import type { SoakMessage, SoakPlan } from './plan.js';
 import type { SoakTarget } from './target.js';
@@ -106,7 +107,8 @@ function createSenders(info: SoakTarget, run: string): Senders {
     sms: createPacer(ROUTE_PACE.sms),
     chatSession: createPacer(ROUTE_PACE.chatSession),
   };
-  const sign = (value: string) => createHmac('sha256', info.identitySecret).update(value).digest('hex');
+  const key = identitySecretFromText(info.identitySecret);
+  const sign = (value: string) => siteSignature(key, value);
   const smtp = createTransport({
     host: info.smtp.host,
     port: info.smtp.port,

@@ -1,8 +1,7 @@
 import type { Clock } from '../clock.js';
 import { ContentionError } from '../errors.js';
-import { identityString } from '../ingest/identity.js';
 import { mergeCustomers } from '../ingest/merge-customers.js';
-import type { IdentityRef, TrustedIdentity } from '../schemas/index.js';
+import { type IdentityRef, identityString, type TrustedIdentity } from '../schemas/index.js';
 import { getCustomer, getCustomerVersions } from '../store/customers.js';
 import type { Db } from '../store/db.js';
 import { getIdentities } from '../store/identities.js';

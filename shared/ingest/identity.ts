@@ -2,7 +2,12 @@ import type { CountryCode } from 'libphonenumber-js';
 import * as z from 'zod/mini';
 import { CarebridgeError } from '../errors.js';
 import { toE164 } from '../phone/phone-number.js';
-import type { IdentityKind, IdentityRef, TrustedIdentity } from '../schemas/index.js';
+import {
+  type IdentityKind,
+  type IdentityRef,
+  identityString,
+  type TrustedIdentity,
+} from '../schemas/index.js';
 
 const EmailSchema = z.email().check(z.maxLength(254));
 
@@ -46,11 +51,6 @@ export function normalizeIdentity(
       return { kind, value };
     }
   }
-}
-
-/** Stable string form of an identity, for sets and maps. */
-export function identityString(identity: IdentityRef): string {
-  return `${identity.kind}#${identity.value}`;
 }
 
 /** Removes repeated identities, keeping the first occurrence's position. */

@@ -5,14 +5,15 @@ import { type RoutingContent, routingContent } from '../routing/content.js';
 import { ROUTING_DEFINITION } from '../routing/definition.js';
 import { openingAssignment } from '../routing/opening-assignment.js';
 import { SLA_POLICY, serviceLevelDueTimes } from '../routing/sla-policy.js';
-import type {
-  Channel,
-  Conversation,
-  Customer,
-  Identity,
-  InboundMessage,
-  Interaction,
-  TrustedIdentity,
+import {
+  type Channel,
+  type Conversation,
+  type Customer,
+  type Identity,
+  type InboundMessage,
+  type Interaction,
+  identityString,
+  type TrustedIdentity,
 } from '../schemas/index.js';
 import { getConversation } from '../store/conversations.js';
 import { getCustomerVersion, getCustomerVersions } from '../store/customers.js';
@@ -29,7 +30,7 @@ import {
 import { customerKey, identityKey, inboundInteractionKey } from '../store/keys.js';
 import { type TransactItems, transactWrite } from '../store/transact-write.js';
 import { cancelledTransaction, conditionFailedItem } from '../store/write-errors.js';
-import { identityString, uniqueTrustedIdentities } from './identity.js';
+import { uniqueTrustedIdentities } from './identity.js';
 import { mergeCustomers } from './merge-customers.js';
 import { type Resolution, resolveIdentities } from './resolve-identities.js';
 

@@ -1,5 +1,4 @@
-import type { Identity, TrustedIdentity } from '../schemas/index.js';
-import { identityString } from './identity.js';
+import { type Identity, identityString, type TrustedIdentity } from '../schemas/index.js';
 
 /**
  * Which customer an inbound message belongs to, decided from the identities it carries and the identity

@@ -1,11 +1,12 @@
 import { NotDeliverableError } from '../errors.js';
-import type {
-  Customer,
-  Identity,
-  IdentityKind,
-  IdentityRef,
-  Interaction,
-  TrustedIdentity,
+import {
+  type Customer,
+  type Identity,
+  type IdentityKind,
+  type IdentityRef,
+  type Interaction,
+  identityString,
+  type TrustedIdentity,
 } from '../schemas/index.js';
 import type { ConversationInbound } from '../store/interactions.js';
 import type { ReplyChannel } from './sender.js';
@@ -47,13 +48,13 @@ export function replyAddress(
 ): TrustedIdentity {
   const kind = ADDRESS_KIND[channel];
   const verified = new Set(
-    customer.identities.filter((identity) => identity.trust === 'verified').map(addressKey),
+    customer.identities.filter((identity) => identity.trust === 'verified').map(identityString),
   );
   const claimedByEverySender = (identity: IdentityRef) =>
     inbound.complete &&
     inbound.messages.length > 0 &&
     inbound.messages.every((message) =>
-      message.identities.some((carried) => addressKey(carried) === addressKey(identity)),
+      message.identities.some((carried) => identityString(carried) === identityString(identity)),
     );
   // The answered message's address first, then the customer's proven ones, then their claims (which
   // pass only when every message of the conversation carried them).
@@ -67,7 +68,7 @@ export function replyAddress(
   }
   for (const candidate of candidates) {
     const ref = { kind: candidate.kind, value: candidate.value };
-    if (verified.has(addressKey(ref))) return { ...ref, trust: 'verified' };
+    if (verified.has(identityString(ref))) return { ...ref, trust: 'verified' };
     if (claimedByEverySender(ref)) return { ...ref, trust: 'claimed' };
   }
   throw new NotDeliverableError(
@@ -91,8 +92,4 @@ export function assertDeliverable(
       `the address is undeliverable (${address.undeliverable.reason})`,
     );
   }
-}
-
-function addressKey(identity: IdentityRef): string {
-  return `${identity.kind}#${identity.value}`;
 }

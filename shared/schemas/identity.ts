@@ -11,6 +11,11 @@ export const IdentityRefSchema = z.strictObject({
 });
 export type IdentityRef = z.infer<typeof IdentityRefSchema>;
 
+/** Stable string form of an identity (kind and value), for sets and maps. */
+export function identityString(identity: IdentityRef): string {
+  return `${identity.kind}#${identity.value}`;
+}
+
 /**
  * How far an identity is proven (docs/identity-trust.md):
  * - `verified`: the channel or someone we trust vouches that the writer controls it: a provider's signed

@@ -1,8 +1,9 @@
-import { createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { createTransport } from 'nodemailer';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import type { LocalStack } from '../../local/stack.js';
+import { identitySecretFromText, siteSignature } from '../../shared/identity/site-signature.js';
 import { checkedFetch } from '../support/contract.js';
 import { eventually } from '../support/eventually.js';
 import { localApi } from '../support/local-api.js';
@@ -35,7 +36,7 @@ beforeAll(() => {
 const call = localApi(() => stack);
 
 /** What the site's server computes for its logged-in user (docs/identity-trust.md). */
-const sign = (value: string) => createHmac('sha256', stack.info.identitySecret).update(value).digest('hex');
+const sign = (value: string) => siteSignature(identitySecretFromText(stack.info.identitySecret), value);
 
 /** POSTs a Twilio incoming-message webhook, signed with `authToken` unless it is undefined. */
 function postTwilioWebhook(params: [string, string][], authToken: string | undefined): Promise<Response> {

@@ -1,8 +1,9 @@
-import { createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { createTransport } from 'nodemailer';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import type { LocalStack } from '../../local/stack.js';
+import { identitySecretFromText, siteSignature } from '../../shared/identity/site-signature.js';
 import { checkedFetch } from '../support/contract.js';
 import { eventually } from '../support/eventually.js';
 import { localApi } from '../support/local-api.js';
@@ -27,7 +28,7 @@ beforeAll(() => {
 });
 
 const call = localApi(() => stack);
-const sign = (value: string) => createHmac('sha256', stack.info.identitySecret).update(value).digest('hex');
+const sign = (value: string) => siteSignature(identitySecretFromText(stack.info.identitySecret), value);
 
 const ReceiptSchema = z.strictObject({ interactionId: z.string().regex(/^[0-9A-HJKMNP-TV-Z]{26}$/) });
 const CustomerSchema = z.looseObject({

@@ -30,40 +30,40 @@ export class CareSecrets extends Construct {
     super(scope, id);
     const removalPolicy = (props.retain ?? true) ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
 
-    const twilioAuthToken = new Secret(this, 'TwilioAuthToken', {
-      description:
-        'carebridge: the Twilio auth token (webhook signatures, REST API). Created with a random placeholder; store the real token with put-secret-value.',
-      generateSecretString: { passwordLength: 32, excludePunctuation: true },
-      removalPolicy,
-    });
-    Validations.of(twilioAuthToken).acknowledge({
-      id: 'AwsSolutions-SMG4',
-      reason:
-        "The Twilio auth token is issued by Twilio, not by AWS: Secrets Manager cannot rotate it. It is rotated in Twilio's console and stored here by the operator (docs/deploying.md).",
-    });
-
-    const chatToken = new Secret(this, 'ChatToken', {
-      description: 'carebridge: HMAC key of chat visitor tokens (HS256)',
-      generateSecretString: { passwordLength: 64, excludePunctuation: true },
-      removalPolicy,
-    });
-    Validations.of(chatToken).acknowledge({
-      id: 'AwsSolutions-SMG4',
-      reason:
-        'Rotating the visitor-token key invalidates every live chat session (tokens last 24 hours and carry no key id), and functions read the key once per cold start, so instances would disagree during a rotation. Replace it deliberately (docs/deploying.md).',
-    });
-
-    const identitySecret = new Secret(this, 'IdentitySecret', {
-      description:
-        'carebridge: HMAC key sites sign identities with (HMAC-SHA256 of the email or phone) and verification links are signed with (HS256)',
-      generateSecretString: { passwordLength: 64, excludePunctuation: true },
-      removalPolicy,
-    });
-    Validations.of(identitySecret).acknowledge({
-      id: 'AwsSolutions-SMG4',
-      reason:
-        "Every site that signs its users' identities holds a copy of this key, so Secrets Manager cannot rotate it alone: a rotation must be coordinated with each site, and it also invalidates the verification links mailed in the last 24 hours. Replace it deliberately (docs/deploying.md).",
-    });
+    // Each secret is generated at deployment; none can be rotated by Secrets Manager alone, and why is
+    // acknowledged on the secret itself.
+    const secret = (
+      id: string,
+      description: string,
+      passwordLength: number,
+      whyNotRotated: string,
+    ): Secret => {
+      const created = new Secret(this, id, {
+        description,
+        generateSecretString: { passwordLength, excludePunctuation: true },
+        removalPolicy,
+      });
+      Validations.of(created).acknowledge({ id: 'AwsSolutions-SMG4', reason: whyNotRotated });
+      return created;
+    };
+    const twilioAuthToken = secret(
+      'TwilioAuthToken',
+      'carebridge: the Twilio auth token (webhook signatures, REST API). Created with a random placeholder; store the real token with put-secret-value.',
+      32,
+      "The Twilio auth token is issued by Twilio, not by AWS: Secrets Manager cannot rotate it. It is rotated in Twilio's console and stored here by the operator (docs/deploying.md).",
+    );
+    const chatToken = secret(
+      'ChatToken',
+      'carebridge: HMAC key of chat visitor tokens (HS256)',
+      64,
+      'Rotating the visitor-token key invalidates every live chat session (tokens last 24 hours and carry no key id), and functions read the key once per cold start, so instances would disagree during a rotation. Replace it deliberately (docs/deploying.md).',
+    );
+    const identitySecret = secret(
+      'IdentitySecret',
+      'carebridge: HMAC key sites sign identities with (HMAC-SHA256 of the email or phone) and verification links are signed with (HS256)',
+      64,
+      "Every site that signs its users' identities holds a copy of this key, so Secrets Manager cannot rotate it alone: a rotation must be coordinated with each site, and it also invalidates the verification links mailed in the last 24 hours. Replace it deliberately (docs/deploying.md).",
+    );
 
     this.secrets = {
       'twilio-auth-token': twilioAuthToken,
