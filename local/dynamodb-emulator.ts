@@ -46,7 +46,15 @@ import untagResourceValidation from 'dynalite/validations/untagResource.js';
 import updateItemValidation from 'dynalite/validations/updateItem.js';
 import updateTableValidation from 'dynalite/validations/updateTable.js';
 import * as z from 'zod';
+import {
+  StreamPublisher,
+  type StreamRecordListener,
+  type StreamSubscriptionOptions,
+  type WriteTarget,
+} from './dynamodb-stream-records.js';
 import { type FaultInjector, NO_FAULTS } from './faults.js';
+
+export type { StreamRecordListener, StreamSubscriptionOptions } from './dynamodb-stream-records.js';
 
 /** Where and how to run the emulator. */
 export interface DynamoEmulatorOptions {
@@ -67,6 +75,15 @@ export interface DynamoEmulator {
   /** Endpoint URL for the AWS SDK, e.g. `http://127.0.0.1:4567`. */
   readonly endpoint: string;
   readonly port: number;
+  /**
+   * Turns the tables' streams on for this listener (view type NEW_AND_OLD_IMAGES): from now on, every item
+   * that a PutItem, UpdateItem, DeleteItem, BatchWriteItem or TransactWriteItems changes yields one record
+   * of the shape Lambda's DynamoDB event source delivers, handed to the listener synchronously and, for
+   * each item, in write order. Streams cost nothing until the first listener; subscribe before the
+   * writes you want recorded start (a write already under way when the first listener subscribes is not
+   * recorded). Returns the unsubscribe.
+   */
+  subscribeStream(listener: StreamRecordListener, options?: StreamSubscriptionOptions): () => void;
   /** Closes the server and the store; safe to call more than once. */
   stop(): Promise<void>;
 }
@@ -104,6 +121,8 @@ const TTL_KEY_PREFIX = 'carebridge-ttl~';
  * Every request passes one read-write lock: ordinary operations share it, transactions (and conditional
  * writes that must return the item they failed against) hold it alone, so nothing observes or interleaves
  * with a half-applied transaction. Items are not expired by TTL.
+ * With a stream listener (`subscribeStream`), the writes of one item also run one at a time, between a
+ * read of the item before and after, so each stream record carries exactly that write's images.
  */
 export async function startDynamoEmulator(options: DynamoEmulatorOptions = {}): Promise<DynamoEmulator> {
   const store = db.create({ path: options.path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
@@ -133,6 +152,7 @@ export async function startDynamoEmulator(options: DynamoEmulatorOptions = {}): 
   return {
     endpoint: `http://127.0.0.1:${address.port}`,
     port: address.port,
+    subscribeStream: (listener, streamOptions) => backend.streams.subscribe(listener, streamOptions),
     stop: () => {
       stopped ??= stop();
       return stopped;
@@ -454,6 +474,32 @@ const FORWARDED_OPERATIONS: ReadonlyMap<string, { action: DynaliteAction; valida
 
 const SINGLE_ITEM_WRITES: ReadonlySet<string> = new Set(['PutItem', 'UpdateItem', 'DeleteItem']);
 
+/** BatchWriteItem's request items after dynalite's validation: only the keys matter here. */
+const BatchWriteRequestItemsSchema = z.record(
+  z.string(),
+  z.array(
+    z.object({
+      PutRequest: z
+        .object({ Item: z.record(z.string(), z.custom<AttributeValueInput>(isObject)) })
+        .optional(),
+      DeleteRequest: z
+        .object({ Key: z.record(z.string(), z.custom<AttributeValueInput>(isObject)) })
+        .optional(),
+    }),
+  ),
+);
+
+function isObject(value: unknown): boolean {
+  return typeof value === 'object' && value !== null;
+}
+
+/** An item a write addresses: its table, and its whole item (a put) or its key. */
+interface WriteKeySource {
+  readonly tableName: string;
+  readonly keySource: Item;
+  readonly whole: boolean;
+}
+
 type WriteKind = 'Put' | 'Update' | 'Delete' | 'ConditionCheck';
 
 const WRITE_VALIDATIONS: Readonly<Record<WriteKind, OperationValidation>> = {
@@ -487,6 +533,8 @@ interface CancellationReason {
 
 class EmulatorBackend {
   readonly #lock = new ReadWriteLock();
+  /** The tables' streams; writes take the per-item path only while someone listens. */
+  readonly streams = new StreamPublisher();
   /** Successful TransactWriteItems by ClientRequestToken, for the 10-minute idempotency window. */
   readonly #completedTransactions = new Map<
     string,
@@ -533,9 +581,11 @@ class EmulatorBackend {
     const request = validations.checkTypes(body, types);
     validations.checkValidations(request, types, custom, this.store);
 
+    const run = () =>
+      this.#streamed(operation, request, () => callAction(forwarded.action, this.store, request));
     if (!returnOldOnFailure) {
       return this.#lock.run('shared', async () => {
-        const result = await callAction(forwarded.action, this.store, request);
+        const result = await run();
         if (operation === 'CreateTable' || operation === 'DeleteTable') {
           await this.#forgetTimeToLive(request.TableName);
         }
@@ -545,7 +595,7 @@ class EmulatorBackend {
     // Alone under the lock, the item read after a failed condition is the one the condition saw.
     return this.#lock.run('exclusive', async () => {
       try {
-        return await callAction(forwarded.action, this.store, request);
+        return await run();
       } catch (error) {
         const keySource = request.Item ?? request.Key;
         if (!isDynaliteError(error) || error.body.__type !== CONDITIONAL_CHECK_FAILED) throw error;
@@ -556,6 +606,61 @@ class EmulatorBackend {
         throw new EmulatorApiError(error.statusCode, { ...error.body, Item: item }, { cause: error });
       }
     });
+  }
+
+  /**
+   * Runs an item write, and while a stream listener is subscribed, publishes the records of the items it
+   * changed. A request whose tables or keys do not resolve is run as is: dynalite refuses it, writing nothing.
+   */
+  async #streamed(
+    operation: string,
+    request: DynaliteRequest,
+    write: () => Promise<DynaliteResult>,
+  ): Promise<DynaliteResult> {
+    if (!this.streams.active) return write();
+    const targets = await this.#writeTargets(operation, request);
+    if (targets === undefined) return write();
+    return this.streams.write(
+      targets,
+      (target) => getStoredItem(this.store, target.table.TableName, target.storageKey),
+      write,
+    );
+  }
+
+  /** The items a write request addresses; undefined when it is not an item write or does not resolve. */
+  async #writeTargets(operation: string, request: DynaliteRequest): Promise<WriteTarget[] | undefined> {
+    const keySources: WriteKeySource[] = [];
+    if (SINGLE_ITEM_WRITES.has(operation)) {
+      const keySource = operation === 'PutItem' ? request.Item : request.Key;
+      if (request.TableName === undefined || keySource === undefined) return undefined;
+      keySources.push({ tableName: request.TableName, keySource, whole: operation === 'PutItem' });
+    } else if (operation === 'BatchWriteItem') {
+      const requestItems = BatchWriteRequestItemsSchema.safeParse(request.RequestItems);
+      if (!requestItems.success) return undefined;
+      for (const [tableName, requests] of Object.entries(requestItems.data)) {
+        for (const { PutRequest, DeleteRequest } of requests) {
+          const keySource = PutRequest?.Item ?? DeleteRequest?.Key;
+          if (keySource === undefined) continue;
+          keySources.push({ tableName, keySource, whole: PutRequest !== undefined });
+        }
+      }
+    } else {
+      return undefined;
+    }
+    const tables = new Map<string, TableDescription>();
+    const targets: WriteTarget[] = [];
+    for (const { tableName, keySource, whole } of keySources) {
+      let table = tables.get(tableName);
+      if (table === undefined) {
+        table = await getTable(this.store, tableName, false).catch(() => undefined);
+        if (table === undefined) return undefined;
+        tables.set(tableName, table);
+      }
+      const invalid = whole ? db.validateItem(keySource, table) : db.validateKey(keySource, table);
+      if (invalid) return undefined;
+      targets.push({ table, storageKey: db.createKey(keySource, table) });
+    }
+    return targets;
   }
 
   async #transactWriteItems(body: Record<string, unknown>): Promise<unknown> {
@@ -601,6 +706,11 @@ class EmulatorBackend {
     if (reasons.some((reason) => reason.Code !== 'None')) throw transactionCanceled(reasons);
 
     const newItems = await this.#applyWrites(staged);
+    // Under the exclusive lock, the staged and returned items are exactly each write's images.
+    for (const [index, write] of staged.entries()) {
+      if (write.kind === 'ConditionCheck') continue;
+      this.streams.publish({ table: write.table, oldItem: write.oldItem, newItem: newItems[index] });
+    }
     if (token !== undefined) {
       this.#completedTransactions.set(token, { fingerprint, expiresAt: Date.now() + IDEMPOTENCY_WINDOW_MS });
     }
