@@ -8,3 +8,4 @@ export * from './email.js';
 export * from './identity.js';
 export * from './inbound-message.js';
 export * from './interaction.js';
+export * from './kb.js';

@@ -1,4 +1,4 @@
-import type { Channel, IdentityRef, Priority, Tier } from '../schemas/index.js';
+import type { Channel, IdentityRef, KbArticleStatus, Priority, Tier } from '../schemas/index.js';
 
 /**
  * Every key value of the single table is built here and nowhere else. Values carry an entity prefix
@@ -18,7 +18,8 @@ export type Entity =
   | 'verification-mail'
   | 'audit'
   | 'agent'
-  | 'note';
+  | 'note'
+  | 'kb-article';
 
 export interface PrimaryKey {
   pk: string;
@@ -216,4 +217,24 @@ export function auditKey(customerId: string, at: string, auditId: string): Prima
  */
 export function verificationMailKey(email: string): PrimaryKey {
   return { pk: `VERIFYMAIL#${email}`, sk: 'VERIFYMAIL' };
+}
+
+/** A knowledge-base article: `KB#<articleId>` / `ARTICLE`. */
+export function kbArticleKey(articleId: string): PrimaryKey {
+  return { pk: `KB#${articleId}`, sk: 'ARTICLE' };
+}
+
+/**
+ * gsi1: every knowledge-base article in one partition, by status then id (creation order), so the
+ * published ones (what the e-level searches) are one Query: `KB` / `<status>#<articleId>`.
+ */
+export function kbArticleIndexKeys(status: KbArticleStatus, articleId: string) {
+  return { gsi1pk: KB_ARTICLES_PARTITION, gsi1sk: `${kbArticleStatusPrefix(status)}${articleId}` };
+}
+
+export const KB_ARTICLES_PARTITION = 'KB';
+
+/** The gsi1 sort-key prefix of the articles of one status. */
+export function kbArticleStatusPrefix(status: KbArticleStatus): string {
+  return `${status}#`;
 }
