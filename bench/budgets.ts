@@ -50,6 +50,14 @@ export const BUNDLE_ALLOWANCES: Readonly<Record<string, BundleAllowance>> = {
     maxBytes: 558 * KB,
     why: `three senders (SES v2, End User Messaging, API Gateway management) and the outbound path sit 4 KB over floor + 100 KB once ${LOGGER}`,
   },
+  'chat-send-message': {
+    maxBytes: 471 * KB,
+    why: `the ingest path with the conversation's zod schema (routing decisions, escalations, the e-level's attempt) sits 1 KB over floor + 100 KB once ${LOGGER}`,
+  },
+  'tier-e': {
+    maxBytes: 600 * KB,
+    why: `the e-level answers through the outbound path (three senders: SES v2, End User Messaging, API Gateway management) and searches the knowledge base with minisearch (17 KB); ${LOGGER}`,
+  },
   'email-inbound': {
     maxBytes: 685 * KB,
     why: `postal-mime (76 KB, 46 KB of it the HTML entity table of its html-to-text conversion) parses every message; with zod and the ingest path that does not fit in floor + 100 KB; ${LOGGER}`,

@@ -95,7 +95,9 @@ export function functionEnv(name: string): NodeJS.ProcessEnv {
       sns: UNUSED_ENDPOINT,
       ses: UNUSED_ENDPOINT,
       eum: UNUSED_ENDPOINT,
+      eventbridge: UNUSED_ENDPOINT,
     },
+    eventBusName: 'carebridge-bench',
     queueUrls: new Map(
       QUEUES.map((queue) => [queue, `${UNUSED_ENDPOINT}/000000000000/carebridge-bench-${queue}`]),
     ),

@@ -1,4 +1,5 @@
 import { CHANNEL_FUNCTIONS } from './manifest/channels.js';
+import { KB_FUNCTIONS } from './manifest/kb.js';
 import { ROUTING_FUNCTIONS } from './manifest/routing.js';
 import { STAFF_FUNCTIONS } from './manifest/staff.js';
 
@@ -8,8 +9,21 @@ import { STAFF_FUNCTIONS } from './manifest/staff.js';
  * same handler files, so the two worlds cannot drift apart.
  */
 
-/** Queues a function sends to or consumes, by logical name. */
-export type QueueName = 'routing' | 'chat-fallback' | 'identity-verification';
+/**
+ * Queues a function sends to or consumes, by logical name. `fifo`: a FIFO queue (with a FIFO dead-letter
+ * queue); senders give every message a group (the conversation) and an explicit deduplication id.
+ */
+export const QUEUES = {
+  routing: { fifo: false },
+  'chat-fallback': { fifo: false },
+  'identity-verification': { fifo: false },
+  /** The skill tiers' queues (docs/routing.md): the e-level, then tiers 1-3. */
+  'tier-e': { fifo: true },
+  'tier-1': { fifo: true },
+  'tier-2': { fifo: true },
+  'tier-3': { fifo: true },
+} as const satisfies Record<string, { readonly fifo: boolean }>;
+export type QueueName = keyof typeof QUEUES;
 
 /** SNS topics a function is subscribed to. */
 export type TopicName =
@@ -40,6 +54,8 @@ export interface FunctionAccess {
   readonly sendsSms?: true;
   /** Posts to live chat WebSocket connections (API Gateway management API). */
   readonly chatConnections?: true;
+  /** Puts domain events on the EventBridge bus. */
+  readonly publishesEvents?: true;
 }
 
 /**
@@ -114,8 +130,19 @@ export interface ScheduleFunction extends FunctionBase {
   readonly everyMinutes: number;
 }
 
+/**
+ * Consumes the table's change stream (DynamoDB Streams, new and old images), for the items whose
+ * partition key starts with `partitionKeyPrefix` (Lambda event filtering), with partial batch responses.
+ */
+export interface StreamFunction extends FunctionBase {
+  readonly kind: 'stream';
+  readonly batchSize: number;
+  readonly partitionKeyPrefix: string;
+}
+
 export type FunctionDefinition =
   | HttpFunction
+  | StreamFunction
   | WebSocketFunction
   | QueueFunction
   | TopicFunction
@@ -123,7 +150,12 @@ export type FunctionDefinition =
   | ScheduleFunction;
 
 /** Every function, by area (functions/manifest/*.ts); names are unique. */
-export const FUNCTIONS = [...CHANNEL_FUNCTIONS, ...STAFF_FUNCTIONS, ...ROUTING_FUNCTIONS] as const;
+export const FUNCTIONS = [
+  ...CHANNEL_FUNCTIONS,
+  ...STAFF_FUNCTIONS,
+  ...ROUTING_FUNCTIONS,
+  ...KB_FUNCTIONS,
+] as const;
 
 /**
  * Environment variables by resource and setting: the CDK app sets them from real resources and
@@ -146,6 +178,8 @@ export const ENV = {
     'chat-token': 'CHAT_TOKEN_SECRET',
     'identity-secret': 'IDENTITY_SECRET',
   },
+  /** The EventBridge bus domain events go to. */
+  eventBus: 'EVENT_BUS_NAME',
   /** The public URL of `GET /v1/identity/verify`, which verification links point at. */
   identityVerifyUrl: 'IDENTITY_VERIFY_URL',
   email: {

@@ -17,10 +17,14 @@ export interface LocalWorld {
     readonly s3: string;
     readonly sns: string;
     readonly ses: string;
+    /** The local EventBridge bus (PutEvents). */
+    readonly eventbridge: string;
     /** The local End User Messaging SMS stand-in (keyword answers of the two-way SMS function). */
     readonly eum: string;
   };
   readonly queueUrls: ReadonlyMap<QueueName, string>;
+  /** The bus domain events go to. */
+  readonly eventBusName: string;
   readonly inboundMail: { readonly bucket: string; readonly prefix: string };
   readonly supportEmail: { readonly address: string; readonly name: string };
   readonly twilio: {
@@ -61,9 +65,11 @@ export function handlerEnvironment(world: LocalWorld): Record<string, string> {
     AWS_ENDPOINT_URL_SES: world.endpoints.ses,
     AWS_ENDPOINT_URL_SESV2: world.endpoints.ses,
     AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2: world.endpoints.eum,
+    AWS_ENDPOINT_URL_EVENTBRIDGE: world.endpoints.eventbridge,
     POWERTOOLS_SERVICE_NAME: 'carebridge',
     POWERTOOLS_LOG_LEVEL: world.logLevel,
     [ENV.table]: world.tableName,
+    [ENV.eventBus]: world.eventBusName,
     ...Object.fromEntries([...world.queueUrls].map(([name, url]) => [ENV.queueUrl(name), url])),
     [ENV.inboundMailBucket]: world.inboundMail.bucket,
     [ENV.inboundMailPrefix]: world.inboundMail.prefix,

@@ -16,23 +16,35 @@ export interface QueueWithDlq extends LocalQueue {
   readonly dlqUrl: string;
 }
 
-/** Creates a dead-letter queue (14 days' retention). Idempotent. */
-export async function createDeadLetterQueue(sqs: SQSClient, name: string): Promise<LocalQueue> {
-  const url = await createQueue(sqs, name, { MessageRetentionPeriod: String(DLQ_RETENTION_SECONDS) });
+/** The attributes and name suffix of a FIFO queue (explicit deduplication ids, as the CDK app's). */
+const FIFO_ATTRIBUTES = { FifoQueue: 'true', ContentBasedDeduplication: 'false' };
+
+/** Creates a dead-letter queue (14 days' retention), FIFO when asked. Idempotent. */
+export async function createDeadLetterQueue(sqs: SQSClient, name: string, fifo = false): Promise<LocalQueue> {
+  const url = await createQueue(sqs, fifo ? `${name}.fifo` : name, {
+    MessageRetentionPeriod: String(DLQ_RETENTION_SECONDS),
+    ...(fifo ? FIFO_ATTRIBUTES : {}),
+  });
   return { url, arn: await queueArn(sqs, url) };
 }
 
 /**
  * Creates `name` and `<name>-dlq` with the CDK app's redrive policy (maxReceiveCount 5), or only `name`
- * redriving to `dlq` when one is given. Idempotent.
+ * redriving to `dlq` when one is given; with `fifo`, both are FIFO queues (`.fifo` names). Idempotent.
  */
 export async function createQueueWithDlq(
   sqs: SQSClient,
   name: string,
-  settings: { readonly visibilityTimeoutSeconds: number; readonly dlq?: LocalQueue },
+  settings: {
+    readonly visibilityTimeoutSeconds: number;
+    readonly dlq?: LocalQueue;
+    readonly fifo?: boolean;
+  },
 ): Promise<QueueWithDlq> {
-  const dlq = settings.dlq ?? (await createDeadLetterQueue(sqs, `${name}-dlq`));
-  const url = await createQueue(sqs, name, {
+  const fifo = settings.fifo ?? false;
+  const dlq = settings.dlq ?? (await createDeadLetterQueue(sqs, `${name}-dlq`, fifo));
+  const url = await createQueue(sqs, fifo ? `${name}.fifo` : name, {
+    ...(fifo ? FIFO_ATTRIBUTES : {}),
     VisibilityTimeout: String(settings.visibilityTimeoutSeconds),
     RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.arn, maxReceiveCount: MAX_RECEIVE_COUNT }),
   });

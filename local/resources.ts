@@ -1,7 +1,7 @@
 import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import type { FunctionDefinition, QueueName, TopicName } from '../functions/manifest.js';
+import { type FunctionDefinition, QUEUES, type QueueName, type TopicName } from '../functions/manifest.js';
 import { createDeadLetterQueue, createQueueWithDlq, type LocalQueue, type QueueWithDlq } from './queues.js';
 import { createTopic, type QueueSubscription, subscribeQueue } from './sns-topics.js';
 
@@ -59,14 +59,21 @@ async function createQueues(
 ): Promise<Map<QueueName, QueueWithDlq>> {
   const queues = new Map<QueueName, QueueWithDlq>();
   for (const name of names) {
-    queues.set(name, await createQueueWithDlq(sqs, `${prefix}-${name}`, { visibilityTimeoutSeconds }));
+    queues.set(
+      name,
+      await createQueueWithDlq(sqs, `${prefix}-${name}`, {
+        visibilityTimeoutSeconds,
+        fifo: QUEUES[name].fifo,
+      }),
+    );
   }
   return queues;
 }
 
 /**
- * The failure queue of each asynchronously invoked function (mail, topic), by function name: its
- * on-failure destination, and the dead-letter queue of its topic subscription, as in the CDK app.
+ * The failure queue of each asynchronously invoked function (mail, topic) and stream consumer, by
+ * function name: its on-failure destination, and the dead-letter queue of its topic subscription, as in
+ * the CDK app.
  */
 async function createFailureQueues(
   sqs: SQSClient,
@@ -75,7 +82,7 @@ async function createFailureQueues(
 ): Promise<Map<string, LocalQueue>> {
   const queues = new Map<string, LocalQueue>();
   for (const fn of functions) {
-    if (fn.kind !== 'mail' && fn.kind !== 'topic') continue;
+    if (fn.kind !== 'mail' && fn.kind !== 'topic' && fn.kind !== 'stream') continue;
     queues.set(fn.name, await createDeadLetterQueue(sqs, `${prefix}-${fn.name}-failures`));
   }
   return queues;

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { StaffRole } from '../functions/lib/http.js';
 import { FUNCTIONS, type QueueName, type TopicName } from '../functions/manifest.js';
 import { storeReceivedEmail } from '../shared/channels/email/store-received.js';
@@ -25,7 +25,9 @@ import {
   openIdConfiguration,
 } from './dev-auth.js';
 import { startDynamoEmulator } from './dynamodb-emulator.js';
+import { startDynamoStreamSource, streamFailureRecord } from './dynamodb-stream.js';
 import { startFauxqsEmulator, startSesEmulator } from './emulators.js';
+import { startEventBus } from './event-bus.js';
 import {
   type ArmableFaultInjector,
   anyFault,
@@ -42,6 +44,7 @@ import { functionsOfKind, type LoadedFunction, loadFunctions } from './functions
 import { type GatewayApi, type GatewayRoute, startGateway } from './gateway.js';
 import { applyHandlerEnvironment } from './handler-environment.js';
 import { createJwtAuthorizer } from './jwt-authorizer.js';
+import { seedKnowledgeBase } from './kb.js';
 import { createLambdaContext } from './lambda-context.js';
 import { type PublicFace, startPublicFace } from './public-face.js';
 import type { QueueWithDlq } from './queues.js';
@@ -60,6 +63,8 @@ export { MAX_RECEIVE_COUNT } from './queues.js';
 export const LOCAL_REGION = 'us-east-1';
 export const LOCAL_ACCOUNT_ID = '000000000000';
 export const LOCAL_TABLE_NAME = 'carebridge-local';
+/** The bus domain events go to (the CDK app's `EventBusName` output). */
+export const LOCAL_EVENT_BUS_NAME = 'carebridge-local';
 /** The domain the local SMTP listener takes mail for; support@<domain> sends the replies. */
 export const LOCAL_EMAIL_DOMAIN = 'support.carebridge.local';
 /** The local Twilio account (a well-formed SID; nothing leaves the machine) and its number. */
@@ -144,6 +149,11 @@ export interface LocalStackInfo {
   readonly identitySecret: string;
   /** Where verification links point (the mailer appends `?token=…`). */
   readonly identityVerifyUrl: string;
+  /**
+   * The local EventBridge bus: `GET eventsUrl` lists the domain events published (conversation.opened,
+   * assigned, escalated, resolved, reopened, sla.breached), newest last.
+   */
+  readonly events: { readonly busName: string; readonly eventsUrl: string };
   /** Where replies land: the SES emulator's store, the SMS outbox. */
   readonly outbox: { readonly sesUrl: string; readonly smsUrl: string };
   /** Publish to these topics with any SNS client at `endpoint` to reach their functions. */
@@ -208,7 +218,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   try {
     const dynamoPath = options.dataDir === undefined ? undefined : join(options.dataDir, 'dynamodb');
     if (dynamoPath !== undefined) await mkdir(dynamoPath, { recursive: true });
-    const [dynamo, fauxqs, ses] = await allStarted([
+    const [dynamo, fauxqs, ses, bus] = await allStarted([
       startDynamoEmulator({
         port: options.dynamodbPort ?? 0,
         ...(dynamoPath ? { path: dynamoPath } : {}),
@@ -216,6 +226,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       }).then(started),
       startFauxqsEmulator({ port: options.sqsPort ?? 0 }).then(started),
       startSesEmulator({ port: options.sesPort ?? 0 }).then(started),
+      startEventBus({
+        region: LOCAL_REGION,
+        accountId: LOCAL_ACCOUNT_ID,
+        buses: [LOCAL_EVENT_BUS_NAME],
+        onError,
+      }).then(started),
     ] as const);
 
     const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
@@ -278,7 +294,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
               sns: fauxqs.endpoint,
               ses: ses.endpoint,
               eum: `${gatewayUrl}${EUM_API_PATH}`,
+              eventbridge: bus.endpoint,
             },
+            eventBusName: LOCAL_EVENT_BUS_NAME,
             queueUrls: new Map([...queues].map(([name, queue]) => [name, queue.url])),
             inboundMail: { bucket: LOCAL_INBOUND_EMAIL_BUCKET, prefix: LOCAL_INBOUND_EMAIL_PREFIX },
             supportEmail: { address: `support@${emailDomain}`, name: 'Customer Care' },
@@ -360,6 +378,33 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       }),
     );
 
+    // The table's change stream feeds its consumers (the domain-event publisher), as Lambda's mapping does.
+    for (const fn of functionsOfKind(functions, 'stream')) {
+      const failureQueue = failureQueues.get(fn.definition.name);
+      if (!failureQueue) throw new Error(`the failure queue of ${fn.definition.name} was not created`);
+      const functionArn = fn.createContext().invokedFunctionArn;
+      const source = started(
+        startDynamoStreamSource({
+          functionName: `carebridge-${fn.definition.name}`,
+          handler: fn.handler,
+          createContext: fn.createContext,
+          batchSize: fn.definition.batchSize,
+          filters: [{ dynamodb: { Keys: { pk: { S: [{ prefix: fn.definition.partitionKeyPrefix }] } } } }],
+          onFailure: async (failure) => {
+            await sqs.send(
+              new SendMessageCommand({
+                QueueUrl: failureQueue.url,
+                MessageBody: JSON.stringify(streamFailureRecord(failure, { functionArn })),
+              }),
+            );
+          },
+          onError,
+        }),
+      );
+      const unsubscribe = dynamo.subscribeStream(source.push, { tableName: LOCAL_TABLE_NAME });
+      started({ stop: async () => unsubscribe() });
+    }
+
     const pollers: SqsPoller[] = [
       ...startQueuePollers(functions, queues, sqs, onError, injector),
       ...functionsOfKind(functions, 'topic').map((fn) => {
@@ -389,6 +434,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       issuer,
       clientId: DEV_CLIENT_ID,
     });
+    // The e-level's knowledge base, as an administrator keeps it (idempotent on a kept data directory).
+    await seedKnowledgeBase(gateway.url, tokens.admin, join(REPOSITORY_ROOT, 'events', 'kb'));
     const info: LocalStackInfo = {
       apiUrl: gateway.url,
       tokens,
@@ -422,6 +469,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       clock: { advanceUrl: `${gateway.url}${CLOCK_PATH}` },
       identitySecret,
       identityVerifyUrl: `${gateway.url}${routePath('verification-link')}`,
+      events: { busName: LOCAL_EVENT_BUS_NAME, eventsUrl: `${bus.endpoint}/events` },
       outbox: { sesUrl: `${ses.endpoint}/store`, smsUrl: `${gateway.url}${OUTBOX_PATH}` },
       sns: { endpoint: fauxqs.endpoint, topics: Object.fromEntries(topicArns) },
       ...(faults && injector ? { faults: echoFaults(faults) } : {}),

@@ -141,6 +141,7 @@ function printBanner(
     row('verify links', `${info.identityVerifyUrl}?token=… (sites sign identities with identitySecret)`),
     row('email out', `${info.outbox.sesUrl} (JSON), ${info.ses.mailboxUrl} (web)`),
     row('SMS out', info.outbox.smsUrl),
+    row('domain events', `${info.events.eventsUrl} (bus ${info.events.busName})`),
     '',
     'In the browser:',
     row('API docs', `${info.docsUrl} (OpenAPI at ${info.apiUrl}/v1/openapi.json)`),

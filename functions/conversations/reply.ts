@@ -1,29 +1,15 @@
-import { chatSenderFromEnv } from '../../shared/channels/chat/chat-sender-from-env.js';
-import { emailSenderFromEnv } from '../../shared/channels/email/ses-sender-from-env.js';
-import { smsSenderFromEnv } from '../../shared/channels/sms/sms-sender-from-env.js';
 import { ConversationPathSchema } from '../../shared/channels/staff-queries.js';
 import { REPLY_BODY_MAX_BYTES, ReplyBodySchema } from '../../shared/channels/staff-requests.js';
 import { systemClock } from '../../shared/clock.js';
-import { optionalEnv, requireEnv } from '../../shared/config/env.js';
+import { requireEnv } from '../../shared/config/env.js';
 import { sendReply } from '../../shared/outbound/send-reply.js';
-import type { Senders } from '../../shared/outbound/sender.js';
 import { createDb } from '../../shared/store/db.js';
 import { callerSubject, httpHandler, json, parseInput, readJsonBody } from '../lib/http.js';
 import { logger } from '../lib/logger.js';
+import { sendersFromEnv } from '../lib/senders.js';
 
 const db = createDb(requireEnv('TABLE_NAME'));
-// A channel the deployment does not send on has no sender: a reply on it is 409 channel_unavailable.
-const senders: Senders = {
-  ...(optionalEnv('SUPPORT_EMAIL_ADDRESS') !== undefined
-    ? {
-        email: emailSenderFromEnv(db, systemClock, (error) =>
-          logger.warn('email thread reference not recorded', { error }),
-        ),
-      }
-    : {}),
-  ...(optionalEnv('SMS_PROVIDER') !== undefined ? { sms: smsSenderFromEnv() } : {}),
-  chat: chatSenderFromEnv(db, systemClock),
-};
+const senders = sendersFromEnv(db);
 
 /**
  * POST /v1/conversations/{id}/replies: an agent's answer, delivered on the customer's last inbound

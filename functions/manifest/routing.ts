@@ -11,7 +11,46 @@ export const ROUTING_FUNCTIONS = [
     entry: 'functions/route/handler.ts',
     queue: 'routing',
     batchSize: 10,
-    access: { table: 'write' },
+    access: { table: 'write', sendsTo: ['tier-e', 'tier-1', 'tier-2', 'tier-3'] },
+  },
+  {
+    // The e-level: answers from the knowledge base, or hands the concern to tier 1 (docs/routing.md).
+    kind: 'queue',
+    name: 'tier-e',
+    entry: 'functions/tiers/e-level.ts',
+    queue: 'tier-e',
+    batchSize: 10,
+    access: {
+      table: 'write',
+      sendsTo: ['tier-1', 'chat-fallback'],
+      secrets: ['twilio-auth-token'],
+      sendsEmail: true,
+      sendsSms: true,
+      chatConnections: true,
+    },
+    timeoutSeconds: 30,
+  },
+  ...(['1', '2', '3'] as const).map(
+    (tier) =>
+      ({
+        // A human tier: offers a concern that starts waiting to an available agent (push assignment).
+        kind: 'queue',
+        name: `tier-${tier}`,
+        entry: 'functions/tiers/agents.ts',
+        queue: `tier-${tier}`,
+        batchSize: 10,
+        access: { table: 'write' },
+      }) as const,
+  ),
+  {
+    // Domain events (conversation.opened, assigned, escalated, resolved, reopened, sla.breached) from
+    // each stored change of a conversation, to the EventBridge bus.
+    kind: 'stream',
+    name: 'events-publish',
+    entry: 'functions/events/publish.ts',
+    batchSize: 100,
+    partitionKeyPrefix: 'CONVERSATION#',
+    access: { publishesEvents: true },
   },
   {
     kind: 'http',

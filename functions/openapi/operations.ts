@@ -33,7 +33,16 @@ import {
 } from '../../shared/channels/staff-requests.js';
 import { WEBFORM_BODY_MAX_BYTES, webFormSubmissionSchema } from '../../shared/channels/webform.js';
 import { VerificationTokenFieldsSchema } from '../../shared/identity/verification-link.js';
-import { IdSchema } from '../../shared/schemas/index.js';
+import {
+  IdSchema,
+  KB_ARTICLE_BODY_MAX_BYTES,
+  KbArticleCreateSchema,
+  KbArticleListQuerySchema,
+  KbArticleListSchema,
+  KbArticlePathSchema,
+  KbArticleSchema,
+  KbArticleUpdateSchema,
+} from '../../shared/schemas/index.js';
 import type { StaffRole } from '../lib/http.js';
 import type { FUNCTIONS } from '../manifest.js';
 import {
@@ -77,6 +86,7 @@ export interface OperationContract {
     | 'Agents'
     | 'Routing'
     | 'Identity'
+    | 'Knowledge base'
     | 'API';
   /** Staff routes: the roles the handler lets through (test/functions/openapi-roles.test.ts checks them). */
   readonly roles?: readonly StaffRole[];
@@ -115,6 +125,13 @@ const WORKFLOW_ERRORS = {
   404: 'No such conversation.',
   409: '`conflict`: the conversation is resolved.',
   503: '`busy`: the conversation kept changing; retry.',
+} as const;
+
+/** A knowledge-base article as the article routes answer it. */
+const KB_ARTICLE = {
+  mediaType: 'application/json',
+  component: 'KbArticle',
+  schema: KbArticleSchema,
 } as const;
 
 /**
@@ -484,6 +501,77 @@ export const OPERATIONS: Readonly<Record<HttpRouteName, OperationContract>> = {
       502: '`delivery_failed`: the provider refused or failed.',
       503: '`busy`: the conversation kept changing; retry.',
     },
+  },
+  'kb-articles-create': {
+    summary: 'Create a knowledge-base article',
+    description:
+      'An answer the e-level may send to a standard concern: `title`, `body` (the text the customer gets), `keywords` (words customers use for it, searched beside the title), `skill` (one of the routing definition). A draft unless `status` is `published`; only published articles answer customers.',
+    tag: 'Knowledge base',
+    roles: ['admin'],
+    requestBody: {
+      mediaType: 'application/json',
+      component: 'KbArticleCreateRequest',
+      schema: KbArticleCreateSchema,
+      required: true,
+      maxBytes: KB_ARTICLE_BODY_MAX_BYTES,
+    },
+    success: { status: 201, description: 'The article, with its new id.', body: KB_ARTICLE },
+  },
+  'kb-articles-list': {
+    summary: 'Knowledge-base articles',
+    description: 'Every article, or those of one `status`; by status, then oldest first.',
+    tag: 'Knowledge base',
+    roles: ['admin'],
+    query: KbArticleListQuerySchema,
+    success: {
+      status: 200,
+      description: 'The articles.',
+      body: { mediaType: 'application/json', component: 'KbArticleList', schema: KbArticleListSchema },
+    },
+  },
+  'kb-articles-get': {
+    summary: 'A knowledge-base article',
+    description: 'One article, draft or published.',
+    tag: 'Knowledge base',
+    roles: ['admin'],
+    path: KbArticlePathSchema,
+    success: { status: 200, description: 'The article.', body: KB_ARTICLE },
+    errors: { 404: 'No such article.' },
+  },
+  'kb-articles-update': {
+    summary: 'Replace a knowledge-base article',
+    description:
+      'The new content replaces the old (`keywords` or `skill` left out are removed); the id and `createdAt` stay. Give `expectedUpdatedAt` (the `updatedAt` you read) to update only if nobody changed the article since; without it the last write wins.',
+    tag: 'Knowledge base',
+    roles: ['admin'],
+    path: KbArticlePathSchema,
+    requestBody: {
+      mediaType: 'application/json',
+      component: 'KbArticleUpdateRequest',
+      schema: KbArticleUpdateSchema,
+      required: true,
+      maxBytes: KB_ARTICLE_BODY_MAX_BYTES,
+    },
+    success: { status: 200, description: 'The article as it is now.', body: KB_ARTICLE },
+    errors: {
+      404: 'No such article.',
+      409: '`conflict`: the article changed after `expectedUpdatedAt`; read it again.',
+    },
+  },
+  'kb-articles-delete': {
+    summary: 'Delete a knowledge-base article',
+    description: 'The article is gone at once; the e-level stops answering with it within its cache time.',
+    tag: 'Knowledge base',
+    roles: ['admin'],
+    path: KbArticlePathSchema,
+    // The document generator has no success without a body yet: a deletion only ever answers 204.
+    success: {
+      status: 200,
+      description: 'Not answered: a deletion answers 204 without a body.',
+      body: KB_ARTICLE,
+      noContent: 'Deleted.',
+    },
+    errors: { 404: 'No such article.' },
   },
   'api-description': {
     summary: 'This document',

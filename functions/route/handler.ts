@@ -1,4 +1,5 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { systemClock } from '../../shared/clock.js';
@@ -6,20 +7,47 @@ import { requireEnv } from '../../shared/config/env.js';
 import { ROUTING_DEFINITION } from '../../shared/routing/definition.js';
 import { RoutingRequestSchema } from '../../shared/routing/handoff.js';
 import { recordInboundActivity, ruleRouter } from '../../shared/routing/record-activity.js';
+import { type PendingTierRequest, sendToTiers, tierRequestFor } from '../../shared/routing/tier-queues.js';
 import { createDb } from '../../shared/store/db.js';
 import { injectLambdaContext, logger } from '../lib/logger.js';
+import { tierQueueUrlsFromEnv } from '../lib/tier-queues.js';
 
 const db = createDb(requireEnv('TABLE_NAME'));
+const sqs = new SQSClient({});
+const tierQueues = tierQueueUrlsFromEnv();
 const router = ruleRouter(ROUTING_DEFINITION);
 const processor = new BatchProcessor(EventType.SQS);
 
-/** One routing request; throwing fails only this record, which SQS retries and finally dead-letters. */
-async function routeRecord(record: SQSRecord): Promise<void> {
-  const request = RoutingRequestSchema.parse(JSON.parse(record.body));
-  await recordInboundActivity(db, request, router, systemClock);
+/**
+ * One routing request: classify and record, then note what the conversation's tier must do. Throwing
+ * fails only this record, which SQS retries and finally dead-letters.
+ */
+function routeRecord(forwards: PendingTierRequest[]) {
+  return async (record: SQSRecord): Promise<void> => {
+    const request = RoutingRequestSchema.parse(JSON.parse(record.body));
+    const conversation = await recordInboundActivity(db, request, router, systemClock);
+    const forward = tierRequestFor(request, conversation, ROUTING_DEFINITION);
+    if (forward) forwards.push({ id: record.messageId, request: forward });
+  };
 }
 
-/** SQS consumer of the routing queue, with partial batch responses. */
+/**
+ * SQS consumer of the routing queue, with partial batch responses: routes the batch, then forwards to
+ * the tier queues in one batch per tier. A record whose forward failed is retried whole (routing is
+ * idempotent, and the tier queue drops a copy it already has).
+ */
 export const handler = middy<SQSEvent, SQSBatchResponse>()
   .use(injectLambdaContext(logger))
-  .handler(async (event, context) => processPartialResponse(event, routeRecord, processor, { context }));
+  .handler(async (event, context) => {
+    const forwards: PendingTierRequest[] = [];
+    const routed = await processPartialResponse(event, routeRecord(forwards), processor, { context });
+    const unsent = await sendToTiers(sqs, tierQueues, forwards);
+    if (unsent.length > 0)
+      logger.warn('tier queues refused forwards; they are retried', { count: unsent.length });
+    return {
+      batchItemFailures: [
+        ...routed.batchItemFailures,
+        ...unsent.map((itemIdentifier) => ({ itemIdentifier })),
+      ],
+    };
+  });

@@ -1,6 +1,6 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { CorsHttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
-import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { EventBus, Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction as LambdaFunctionTarget } from 'aws-cdk-lib/aws-events-targets';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
@@ -9,6 +9,7 @@ import {
   ENV,
   FUNCTIONS,
   type FunctionDefinition,
+  QUEUES,
   type QueueName,
   type RouteAuth,
   type TopicName,
@@ -104,6 +105,14 @@ export class CarebridgeStack extends Stack {
       'sms-inbound': smsChannel.inboundTopic,
     };
 
+    // Domain events for campaigns and reporting (docs/routing.md); archived a week for replays.
+    const eventBus = new EventBus(this, 'Events', { description: 'carebridge domain events' });
+    eventBus.archive('EventsArchive', {
+      description: 'carebridge domain events, kept for replay',
+      eventPattern: { source: ['carebridge.conversations'] },
+      retention: Duration.days(7),
+    });
+
     const functions = new Map<string, CareFunction>();
     for (const definition of definitions) {
       functions.set(
@@ -134,6 +143,7 @@ export class CarebridgeStack extends Stack {
         definition.queue,
         new CareQueue(this, `${pascalCase(definition.queue)}Queue`, {
           queueName: definition.queue,
+          fifo: QUEUES[definition.queue].fifo,
           consumerTimeout: functionOf(definition).timeout,
           encryptionKey: table.encryptionKey,
         }),
@@ -175,6 +185,10 @@ export class CarebridgeStack extends Stack {
       if (access.sendsEmail) emailSending.bindSender(fn);
       if (access.sendsSms) bindSms(definition, fn);
       if (access.chatConnections) chat.bindConnections(fn);
+      if (access.publishesEvents) {
+        eventBus.grantPutEventsTo(fn);
+        fn.addEnvironment(ENV.eventBus, eventBus.eventBusName);
+      }
       if (access.sendsTo?.includes('chat-fallback') && props.chatFallbackDelaySeconds !== undefined) {
         fn.addEnvironment(ENV.chat.fallbackDelaySeconds, String(props.chatFallbackDelaySeconds));
       }
@@ -201,6 +215,16 @@ export class CarebridgeStack extends Stack {
               api.routeUrl(routePathOf(definitions, 'verification-link', definition)),
             );
           }
+          break;
+        case 'stream':
+          table.addStreamConsumer(fn, {
+            batchSize: definition.batchSize,
+            partitionKeyPrefix: definition.partitionKeyPrefix,
+            onFailure: new FailureQueue(this, `${pascalCase(definition.name)}Failures`, {
+              purpose: `${definition.name}: stream records that failed every retry`,
+              encryptionKey: table.encryptionKey,
+            }).streamFailureDestination(),
+          });
           break;
         case 'topic':
           topics[definition.topic].subscribe(fn);
@@ -264,6 +288,7 @@ export class CarebridgeStack extends Stack {
     output('UserPoolClientId', auth.clientId, 'Staff app client');
     output('IssuerUrl', auth.issuerUrl, 'Issuer of staff JWTs');
     output('TableName', table.table.tableName, 'The single table');
+    output('EventBusName', eventBus.eventBusName, 'Domain events (conversation.*, sla.breached)');
   }
 }
 

@@ -86,6 +86,19 @@ export const RoutingDefinitionSchema = z
     repeatContactMinutes: z.number().check(z.int(), z.nonnegative(), z.maximum(10_080)),
     /** A message within this many hours of a conversation's resolution reopens it; later, it opens a new one. */
     reopenWindowHours: z.number().check(z.int(), z.nonnegative(), z.maximum(720)),
+    /**
+     * `pull`: agents take the next concern (`POST /v1/agents/me/next`); `push`: besides, routing offers a
+     * concern that starts waiting to an available agent of its tier and skill (the same atomic claim).
+     */
+    assignment: z.enum(['pull', 'push']),
+    /**
+     * When the e-level answers from the knowledge base: the best article's search score and the share of
+     * the message's words it matches must both reach these; below, the concern goes to tier 1.
+     */
+    eLevel: z.strictObject({
+      minScore: z.number().check(z.nonnegative(), z.maximum(1000)),
+      minCoverage: z.number().check(z.minimum(0), z.maximum(1)),
+    }),
     rules: z.array(RoutingRuleSchema).check(z.maxLength(200)),
     serviceLevels: z.strictObject({
       e: LevelsByPrioritySchema,

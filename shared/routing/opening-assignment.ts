@@ -1,4 +1,5 @@
 import type { InboundMessage, Priority, Tier } from '../schemas/index.js';
+import { ROUTING_DEFINITION } from './definition.js';
 
 /** Where a new conversation starts: its tier and priority. */
 export interface Assignment {
@@ -7,9 +8,11 @@ export interface Assignment {
 }
 
 /**
- * The tier and priority a conversation opens with. Every new concern starts at tier 1 with normal
- * priority; the routing step (shared/routing) may move it afterwards.
+ * The tier and priority a conversation opens with, until routing places it a moment later: the routing
+ * definition's default assignment. With the definition in force that is the e-level, which no agent can
+ * claim, so a concern is never taken before routing decided where it goes.
  */
 export function openingAssignment(_message: InboundMessage): Assignment {
-  return { tier: '1', priority: 'normal' };
+  const { tier, priority } = ROUTING_DEFINITION.defaultAssignment;
+  return { tier, priority };
 }

@@ -32,18 +32,19 @@ export function ruleRouter(definition: RoutingDefinition): Router {
  *   conversation (the latest MAX_ROUTING_DECISIONS);
  * - the customer's last-interaction date moves forward (the segment index, at day granularity).
  * Idempotent and order-tolerant: a decision is applied once per interaction and timestamps only move
- * forward, so a redelivered or late request changes nothing.
+ * forward, so a redelivered or late request changes nothing. Returns the conversation as it now stands.
  */
 export async function recordInboundActivity(
   db: Db,
   request: RoutingRequest,
   router: Router,
   clock: Clock,
-): Promise<void> {
+): Promise<Conversation> {
   // The request names the customer at ingest time; a merge since then moves the activity to the survivor.
   const customer = await getCustomer(db, request.customerId);
-  await touchConversation(db, request, customer, router, clock);
+  const conversation = await touchConversation(db, request, customer, router, clock);
   await touchCustomer(db, customer, request.occurredAt);
+  return conversation;
 }
 
 async function touchConversation(
@@ -52,8 +53,8 @@ async function touchConversation(
   customer: Customer,
   router: Router,
   clock: Clock,
-): Promise<void> {
-  await updateConversation(db, request.conversationId, (stored) => {
+): Promise<Conversation> {
+  return updateConversation(db, request.conversationId, (stored) => {
     const conversation = stored.status === 'resolved' ? reopened(stored, request, router) : stored;
     if (conversation === undefined) return undefined;
     const alreadyApplied =

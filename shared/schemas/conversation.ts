@@ -29,7 +29,14 @@ export type Assignee = z.infer<typeof AssigneeSchema>;
 /** Why a conversation moved tier or skill: an agent, or a missed service level. */
 export const EscalationSchema = z.strictObject({
   at: IsoTimestampSchema,
-  reason: z.enum(['escalated', 'transferred', 'first-response-breach', 'resolution-breach']),
+  reason: z.enum([
+    'escalated',
+    'transferred',
+    'first-response-breach',
+    'resolution-breach',
+    /** The e-level could not answer (or the customer wrote again about the answered concern). */
+    'e-level-handoff',
+  ]),
   fromTier: TierSchema,
   toTier: TierSchema,
   fromPriority: PrioritySchema,
@@ -42,6 +49,26 @@ export type Escalation = z.infer<typeof EscalationSchema>;
 
 /** Tier and skill moves kept on a conversation, newest last. */
 export const MAX_ESCALATIONS = 20;
+
+/**
+ * What the e-level did with the concern: answered from a knowledge-base article (and resolved it), or
+ * handed it to tier 1 and why. Staff see the article it tried, with its search score.
+ */
+export const ELevelAttemptSchema = z.strictObject({
+  /** The message the e-level looked at. */
+  interactionId: IdSchema,
+  at: IsoTimestampSchema,
+  outcome: z.enum(['answered', 'handed-off']),
+  reason: z.optional(z.enum(['low-confidence', 'second-contact', 'undeliverable'])),
+  articleId: z.optional(IdSchema),
+  title: z.optional(z.string().check(z.maxLength(200))),
+  /** The article's search score and the share of the message's words it matched (0-1). */
+  score: z.optional(z.number()),
+  coverage: z.optional(z.number().check(z.minimum(0), z.maximum(1))),
+  /** The answer sent (an outbound interaction on the timeline). */
+  answerInteractionId: z.optional(IdSchema),
+});
+export type ELevelAttempt = z.infer<typeof ELevelAttemptSchema>;
 
 export const ConversationStatusSchema = z.enum(['open', 'pending', 'resolved']);
 export type ConversationStatus = z.infer<typeof ConversationStatusSchema>;
@@ -68,6 +95,8 @@ export const ConversationSchema = z.strictObject({
   assignee: z.optional(AssigneeSchema),
   /** Tier, skill and priority moves by agents and by missed service levels, newest last. */
   escalations: z.optional(z.array(EscalationSchema).check(z.maxLength(MAX_ESCALATIONS))),
+  /** The e-level's latest attempt on this concern. */
+  eLevel: z.optional(ELevelAttemptSchema),
   subject: z.optional(z.string().check(z.maxLength(500))),
   openedAt: IsoTimestampSchema,
   /** Version of the routing definition (and its SLA policy) the due times were computed under. */

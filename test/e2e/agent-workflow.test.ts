@@ -62,44 +62,86 @@ describe('a concern from the web form to an agent and back', () => {
     for (const agent of stack.info.agents) expect(agent.token.split('.')).toHaveLength(3);
   });
 
-  it('routes a billing message to the tier 1 billing queue', async () => {
+  it('routes a billing message to tier 1 billing and pushes it to the free billing generalist', async () => {
     // Act
     const form = await call('/v1/channels/webform', {
       method: 'POST',
       body: { email: address, subject: 'Invoice', message: 'My invoice was charged twice, please refund.' },
     });
 
-    // Assess
+    // Assess: every agent is free, so the least busy one who may take it, first by id, has it.
     expect(form.status).toBe(202);
     const customer = CustomerSchema.parse(
       (await call(`/v1/customers?email=${address}`, { role: 'agent' })).body,
     );
     conversationId = customer.openConversationId;
-    const routed = await eventually(async () => {
+    const pushed = await eventually(async () => {
       const reply = await call(`/v1/conversations/${conversationId}`, { role: 'supervisor' });
       const conversation = ConversationSchema.parse(reply.body);
-      return conversation.skill ? conversation : undefined;
+      return conversation.assignee ? conversation : undefined;
     });
-    expect(routed).toMatchObject({ tier: '1', skill: 'billing', status: 'open' });
-    const queues = QueuesSchema.parse((await call('/v1/queues', { role: 'supervisor' })).body).queues;
-    expect(queues.find((queue) => queue.tier === '1' && queue.skill === 'billing')).toMatchObject({
-      waiting: 1,
-      agentsAvailable: expect.any(Number),
-    });
-  });
-
-  it('lets only agents of the skill claim it: a sales generalist gets nothing, a billing one gets it', async () => {
-    // Act
-    const alan = await asAgent('agent-tier1-alan', '/v1/agents/me/next', { method: 'POST' });
-    const ada = await asAgent('agent-tier1-ada', '/v1/agents/me/next', { method: 'POST' });
-
-    // Assess
-    expect(alan.status).toBe(204);
-    expect(ada.status).toBe(200);
-    expect(ConversationSchema.parse(ada.body)).toMatchObject({
-      conversationId,
+    expect(pushed).toMatchObject({
+      tier: '1',
+      skill: 'billing',
+      status: 'open',
       assignee: { agentId: 'agent-tier1-ada' },
     });
+    expect((await asAgent('agent-tier1-alan', '/v1/agents/me/next', { method: 'POST' })).status).toBe(204);
+  });
+
+  it('keeps a concern in its queue while nobody of its skill is free; the first one back claims it', async () => {
+    // Prepare: every billing agent steps away.
+    const billing = stack.info.agents.filter((agent) => agent.skills.includes('billing'));
+    for (const agent of billing) {
+      const away = await asAgent(agent.id, '/v1/agents/me/status', {
+        method: 'PUT',
+        body: { status: 'away' },
+      });
+      expect(away.status).toBe(200);
+    }
+    await call('/v1/channels/webform', {
+      method: 'POST',
+      body: { email: `wait-${address}`, message: 'Please refund the second payment.' },
+    });
+    const waiting = CustomerSchema.parse(
+      (await call(`/v1/customers?email=wait-${address}`, { role: 'agent' })).body,
+    ).openConversationId;
+    await eventually(async () => {
+      const conversation = ConversationSchema.parse(
+        (await call(`/v1/conversations/${waiting}`, { role: 'supervisor' })).body,
+      );
+      return conversation.skill === 'billing' ? conversation : undefined;
+    });
+
+    // Act
+    const queues = QueuesSchema.parse((await call('/v1/queues', { role: 'supervisor' })).body).queues;
+    const alan = await asAgent('agent-tier1-alan', '/v1/agents/me/next', { method: 'POST' });
+    const back = await asAgent('agent-tier1-ada', '/v1/agents/me/status', {
+      method: 'PUT',
+      body: { status: 'available' },
+    });
+    const ada = await asAgent('agent-tier1-ada', '/v1/agents/me/next', { method: 'POST' });
+    const resolved = await asAgent('agent-tier1-ada', `/v1/conversations/${waiting}/resolve`, {
+      method: 'POST',
+      body: { resolutionCode: 'answered' },
+    });
+    for (const agent of billing) {
+      await asAgent(agent.id, '/v1/agents/me/status', { method: 'PUT', body: { status: 'available' } });
+    }
+
+    // Assess
+    expect(queues.find((queue) => queue.tier === '1' && queue.skill === 'billing')).toMatchObject({
+      waiting: 1,
+      agentsAvailable: 0,
+    });
+    expect(alan.status).toBe(204);
+    expect(back.status).toBe(200);
+    expect(ada.status).toBe(200);
+    expect(ConversationSchema.parse(ada.body)).toMatchObject({
+      conversationId: waiting,
+      assignee: { agentId: 'agent-tier1-ada' },
+    });
+    expect(resolved.status).toBe(200);
   });
 
   it('lets the agent answer on the customer channel and resolve, after which nothing is left to claim', async () => {
@@ -126,7 +168,7 @@ describe('a concern from the web form to an agent and back', () => {
   });
 
   it('hands a concern to tier 2 with a note the next agent reads, and refuses another agent', async () => {
-    // Prepare: a billing concern claimed by a tier 1 agent.
+    // Prepare: a billing concern held by a tier 1 agent.
     await call('/v1/channels/webform', {
       method: 'POST',
       body: { email: `deep-${address}`, message: 'My invoice total is wrong.' },
@@ -135,13 +177,14 @@ describe('a concern from the web form to an agent and back', () => {
       (await call(`/v1/customers?email=deep-${address}`, { role: 'agent' })).body,
     );
     const deep = customer.openConversationId;
-    await eventually(async () => {
+    // Pushed to the least busy billing agent: ada, who holds nothing now (first by id among the free).
+    const pushed = await eventually(async () => {
       const conversation = ConversationSchema.parse(
         (await call(`/v1/conversations/${deep}`, { role: 'supervisor' })).body,
       );
-      return conversation.skill === 'billing' ? conversation : undefined;
+      return conversation.assignee ? conversation : undefined;
     });
-    expect((await asAgent('agent-tier1-ada', '/v1/agents/me/next', { method: 'POST' })).status).toBe(200);
+    expect(pushed.assignee?.agentId).toBe('agent-tier1-ada');
 
     // Act
     const stranger = await asAgent('agent-tier1-alan', `/v1/conversations/${deep}/escalate`, {

@@ -65,6 +65,11 @@ function isAsynchronous(definition: FunctionDefinition): boolean {
   return definition.kind === 'topic' || definition.kind === 'mail' || definition.kind === 'schedule';
 }
 
+/** Functions with a failure queue: asynchronous invocations, and stream consumers' on-failure destination. */
+function hasFailureQueue(definition: FunctionDefinition): boolean {
+  return isAsynchronous(definition) || definition.kind === 'stream';
+}
+
 function functionId(definition: FunctionDefinition, from: Template = template): string {
   const [id] = Object.keys(
     from.findResources('AWS::Lambda::Function', {
@@ -330,12 +335,82 @@ describe('CarebridgeStack', () => {
         const sendsTo = definition.access.sendsTo ?? [];
         const sends = JSON.stringify(statementsOf(definition)).includes('sqs:SendMessage');
         // Functions with an on-failure destination send their failed events to their own queue.
-        const failureQueue = isAsynchronous(definition);
+        const failureQueue = hasFailureQueue(definition);
         expect({ name: definition.name, sends }).toEqual({
           name: definition.name,
           sends: sendsTo.length > 0 || failureQueue,
         });
         for (const queue of sendsTo) expect(environmentOf(definition)).toHaveProperty(ENV.queueUrl(queue));
+      }
+    });
+  });
+
+  describe('skill tiers and domain events', () => {
+    it('makes each tier queue FIFO, with a FIFO dead-letter queue and explicit deduplication per conversation', () => {
+      const fifo = Object.keys(
+        template.findResources('AWS::SQS::Queue', { Properties: { FifoQueue: true } }),
+      );
+      for (const tier of ['TierE', 'Tier1', 'Tier2', 'Tier3']) {
+        const ofTier = fifo.filter((id) => id.startsWith(`${tier}Queue`));
+        expect(ofTier.filter((id) => id.startsWith(`${tier}QueueDeadLetterQueue`))).toHaveLength(1);
+        expect(ofTier).toHaveLength(2);
+      }
+      expect(fifo).toHaveLength(8);
+      template.hasResourceProperties('AWS::SQS::Queue', {
+        FifoQueue: true,
+        ContentBasedDeduplication: false,
+        DeduplicationScope: 'messageGroup',
+        FifoThroughputLimit: 'perMessageGroupId',
+        RedrivePolicy: Match.objectLike({ maxReceiveCount: 5 }),
+      });
+      // The routing queue stays a standard queue.
+      const routing = template.findResources('AWS::SQS::Queue', { Properties: { FifoQueue: true } });
+      expect(Object.keys(routing).filter((id) => id.startsWith('RoutingQueue'))).toEqual([]);
+    });
+
+    it('lets the route consumer send to every tier and the e-level to tier 1 only', () => {
+      const tierUrls = (name: string) =>
+        Object.keys(environmentOf(byName(name)))
+          .filter((variable) => /^TIER_.*_QUEUE_URL$/.test(variable))
+          .sort();
+      expect(tierUrls('route')).toEqual([
+        'TIER_1_QUEUE_URL',
+        'TIER_2_QUEUE_URL',
+        'TIER_3_QUEUE_URL',
+        'TIER_E_QUEUE_URL',
+      ]);
+      expect(tierUrls('tier-e')).toEqual(['TIER_1_QUEUE_URL']);
+      expect(tierUrls('tier-1')).toEqual([]);
+    });
+
+    it('streams conversation changes only to the event publisher, which may put events on the bus', () => {
+      const publisher = byName('events-publish');
+      if (publisher.kind !== 'stream') throw new Error('unexpected manifest kind');
+      template.hasResourceProperties('AWS::DynamoDB::Table', {
+        StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' },
+      });
+      template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        FunctionName: { Ref: functionId(publisher) },
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        BisectBatchOnFunctionError: true,
+        FilterCriteria: {
+          Filters: [
+            { Pattern: JSON.stringify({ dynamodb: { Keys: { pk: { S: [{ prefix: 'CONVERSATION#' }] } } } }) },
+          ],
+        },
+        DestinationConfig: {
+          OnFailure: {
+            Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('^EventsPublishFailures'), 'Arn'] },
+          },
+        },
+      });
+      template.resourceCountIs('AWS::Events::EventBus', 1);
+      template.resourceCountIs('AWS::Events::Archive', 1);
+      for (const definition of definitions) {
+        expect({ name: definition.name, bus: ENV.eventBus in environmentOf(definition) }).toEqual({
+          name: definition.name,
+          bus: definition.access.publishesEvents === true,
+        });
       }
     });
   });
@@ -534,7 +609,7 @@ describe('CarebridgeStack', () => {
       }
     });
 
-    it('grants a wildcard resource only where acknowledged: X-Ray, the mail prefix, chat connections, SMS identities, the rule set activation', () => {
+    it('grants a wildcard resource only where acknowledged: X-Ray, the mail prefix, chat connections, SMS identities, the rule set activation, stream listing', () => {
       const wildcardActions = (from: Template) =>
         new Set(
           Object.values(from.findResources('AWS::IAM::Policy'))
@@ -543,12 +618,14 @@ describe('CarebridgeStack', () => {
             .flatMap((statement) => [statement.Action].flat()),
         );
       expect([...wildcardActions(template)].sort()).toEqual([
+        'dynamodb:ListStreams',
         'execute-api:ManageConnections',
         's3:GetObject',
         'xray:PutTelemetryRecords',
         'xray:PutTraceSegments',
       ]);
       expect([...wildcardActions(full)].sort()).toEqual([
+        'dynamodb:ListStreams',
         'execute-api:ManageConnections',
         's3:GetObject',
         'ses:SetActiveReceiptRuleSet',
@@ -678,12 +755,14 @@ describe('CarebridgeStack', () => {
     );
     const websocketRoutes = definitions.filter((definition) => definition.kind === 'websocket');
     const pushers = definitions.filter((definition) => definition.access.chatConnections);
-    const failureQueues = definitions.filter(isAsynchronous);
+    const failureQueues = definitions.filter(hasFailureQueue);
     const topics = new Set(
       definitions.flatMap((definition) => (definition.kind === 'topic' ? [definition.topic] : [])),
     );
 
-    expect(count('AwsSolutions-IAM5[Resource::*]')).toBe(definitions.length);
+    const streamConsumers = definitions.filter((definition) => definition.kind === 'stream');
+    // X-Ray on every function; dynamodb:ListStreams on each stream consumer.
+    expect(count('AwsSolutions-IAM5[Resource::*]')).toBe(definitions.length + streamConsumers.length);
     expect(count('AwsSolutions-APIG4')).toBe(publicRoutes.length + websocketRoutes.length);
     expect(count('AwsSolutions-SMG4')).toBe(3);
     expect(count('AwsSolutions-S1')).toBe(1);

@@ -45,7 +45,7 @@ describe('ingestInbound', () => {
       openConversationId: result.conversationId,
     });
     const conversation = await getConversation(db, result.conversationId);
-    expect(conversation).toMatchObject({ status: 'open', channel: 'webform', tier: '1', subject: 'Billing' });
+    expect(conversation).toMatchObject({ status: 'open', channel: 'webform', tier: 'e', subject: 'Billing' });
     expect(conversation.firstResponseDueAt > message.receivedAt).toBe(true);
     const timeline = await timelineOf(db, result.customerId);
     expect(timeline.map((interaction) => interaction.body)).toEqual([message.body]);

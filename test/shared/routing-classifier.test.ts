@@ -17,9 +17,9 @@ function input(body: string, changes: Partial<ClassificationInput> = {}): Classi
 }
 
 describe('the rule classifier over the definition in force', () => {
-  it('gives an ordinary message the default assignment and names no rule', () => {
+  it('gives an ordinary message the default assignment, the e-level first, and names no rule', () => {
     expect(classifier.classify(input('Hello, I have a question.'))).toEqual({
-      tier: '1',
+      tier: 'e',
       skill: 'general',
       priority: 'normal',
       rules: [],
@@ -54,7 +54,15 @@ describe('the rule classifier over the definition in force', () => {
     expect(vip).toMatchObject({ priority: 'high', rules: ['vip'] });
     expect(complaint).toMatchObject({ tier: '2', rules: ['open-complaint'] });
     expect(valuable).toMatchObject({ priority: 'high', rules: ['high-value'] });
-    expect(repeat).toMatchObject({ tier: '2', rules: ['repeat-contact'] });
+    expect(repeat).toMatchObject({ tier: '1', rules: ['repeat-contact'] });
+  });
+
+  it('sends a request for a person past the e-level, whatever the channel', () => {
+    const sms = classifier.classify(input('AGENT', { message: { channel: 'sms', body: 'AGENT' } }));
+    const email = classifier.classify(input('Can I talk to a human please?'));
+
+    expect(sms).toMatchObject({ tier: '1', skill: 'general', rules: ['asks-for-agent'] });
+    expect(email).toMatchObject({ tier: '1', rules: ['asks-for-agent'] });
   });
 
   it('uses the language only when the channel tells it', () => {

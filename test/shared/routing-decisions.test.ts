@@ -94,10 +94,10 @@ describe('routing decisions on the conversation', () => {
     const afterAnswer = await getConversation(db, first.result.conversationId);
 
     // Assess
-    expect(afterMoment.tier).toBe('1');
-    expect(afterChase.tier).toBe('2');
+    expect(afterMoment.tier).toBe('e');
+    expect(afterChase.tier).toBe('1');
     expect(afterChase.routingDecisions?.at(-1)?.rules).toEqual(['repeat-contact']);
-    expect(afterAnswer.tier).toBe('2');
+    expect(afterAnswer.tier).toBe('1');
     expect(afterAnswer.routingDecisions?.at(-1)?.rules).toEqual([]);
   });
 
@@ -134,12 +134,17 @@ describe('routing decisions on the conversation', () => {
 });
 
 describe('the routing dry run', () => {
+  // A candidate without automation: what the e-level takes today goes to a person.
   const candidate: RoutingDefinition = {
     ...ROUTING_DEFINITION,
     version: 'candidate-1',
     rules: [
-      { id: 'faq-automation', when: { phrases: ['opening hours'] }, route: { tier: 'e' } },
       ...ROUTING_DEFINITION.rules,
+      {
+        id: 'people-only',
+        when: { channels: ['email', 'sms', 'chat', 'webform'] },
+        route: { tierAtLeast: '1' },
+      },
     ],
   };
 
@@ -161,14 +166,15 @@ describe('the routing dry run', () => {
 
     // Assess
     expect(report).toMatchObject({ messages: 2, conversations: 2, complete: true, changedMessages: 1 });
-    expect(report.inForce.tiers).toEqual({ e: 0, '1': 2, '2': 0, '3': 0 });
-    expect(report.candidate.tiers).toEqual({ e: 1, '1': 1, '2': 0, '3': 0 });
-    expect(report.candidate.eLevelConversations).toBe(1);
-    expect(report.candidate.rulesFired).toEqual({ 'faq-automation': 1, billing: 1 });
+    expect(report.inForce.tiers).toEqual({ e: 1, '1': 1, '2': 0, '3': 0 });
+    expect(report.candidate.tiers).toEqual({ e: 0, '1': 2, '2': 0, '3': 0 });
+    expect(report.inForce.eLevelConversations).toBe(1);
+    expect(report.candidate.eLevelConversations).toBe(0);
+    expect(report.candidate.rulesFired).toEqual({ 'people-only': 2, billing: 1 });
     expect(report.examples).toEqual([
       expect.objectContaining({
-        inForce: expect.objectContaining({ tier: '1' }),
-        candidate: expect.objectContaining({ tier: 'e' }),
+        inForce: expect.objectContaining({ tier: 'e' }),
+        candidate: expect.objectContaining({ tier: '1' }),
       }),
     ]);
     expect(report.readUnits).toBeGreaterThan(0);
@@ -199,7 +205,12 @@ describe('the routing dry run', () => {
       direction: 'outbound' as const,
       occurredAt: '2026-11-26T12:00:00.000Z',
     };
-    const lenient: RoutingDefinition = { ...ROUTING_DEFINITION, version: 'lenient', rules: [] };
+    const lenient: RoutingDefinition = {
+      ...ROUTING_DEFINITION,
+      version: 'lenient',
+      defaultAssignment: { tier: '1', skill: 'general', priority: 'normal' },
+      rules: [],
+    };
 
     const report = replay(
       [answer, message],

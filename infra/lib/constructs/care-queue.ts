@@ -4,7 +4,13 @@ import { Grant } from 'aws-cdk-lib/aws-iam';
 import { type IKey, Key } from 'aws-cdk-lib/aws-kms';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import {
+  DeduplicationScope,
+  FifoThroughputLimit,
+  Queue,
+  QueueEncryption,
+  type QueueProps,
+} from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENV, type QueueName } from '../../../functions/manifest.js';
 
@@ -14,6 +20,12 @@ const VISIBILITY_TIMEOUT_FACTOR = 6;
 export interface CareQueueProps {
   /** The queue's name in functions/manifest.ts; it names the `<QUEUE>_QUEUE_URL` variable. */
   readonly queueName: QueueName;
+  /**
+   * A FIFO queue and dead-letter queue: order within a message group (a conversation), deduplication
+   * by the sender's explicit id within the group, high-throughput mode (the limit per group, not per queue).
+   * @default false
+   */
+  readonly fifo?: boolean;
   /** Timeout of the function that will consume the queue; the visibility timeout is six times it. */
   readonly consumerTimeout: Duration;
   /**
@@ -61,13 +73,23 @@ export class CareQueue extends Construct {
       props.encryptionKey ??
       new Key(this, 'Key', { description: `carebridge ${props.queueName} queue`, enableKeyRotation: true });
 
+    const fifo: Partial<QueueProps> = props.fifo
+      ? {
+          fifo: true,
+          contentBasedDeduplication: false,
+          deduplicationScope: DeduplicationScope.MESSAGE_GROUP,
+          fifoThroughputLimit: FifoThroughputLimit.PER_MESSAGE_GROUP_ID,
+        }
+      : {};
     this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
+      ...(props.fifo ? { fifo: true } : {}),
       encryption: QueueEncryption.KMS,
       encryptionMasterKey: this.encryptionKey,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
     this.queue = new Queue(this, 'Queue', {
+      ...fifo,
       encryption: QueueEncryption.KMS,
       encryptionMasterKey: this.encryptionKey,
       enforceSSL: true,

@@ -1,11 +1,26 @@
-import { Aws, RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { Aws, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import {
+  AttributeType,
+  BillingMode,
+  ProjectionType,
+  StreamViewType,
+  Table,
+  TableEncryption,
+} from 'aws-cdk-lib/aws-dynamodb';
 import { Grant } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
-import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
+import {
+  FilterCriteria,
+  FilterRule,
+  type IEventSourceDlq,
+  type Function as LambdaFunction,
+  StartingPosition,
+} from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Construct } from 'constructs';
 import { ENV } from '../../../functions/manifest.js';
 import { type IndexDefinition, TABLE_INDEXES, TABLE_KEYS } from '../../../shared/store/table-definition.js';
+import { acknowledgeWildcardResource } from '../nag.js';
 
 /** What a function may do with the table; `scan` is `read` plus Scan, for the routing dry run only. */
 export type TableAccess = 'read' | 'scan' | 'write';
@@ -71,6 +86,8 @@ export class CareTable extends Construct {
       encryptionKey: this.encryptionKey,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       timeToLiveAttribute: TABLE_KEYS.ttlAttribute,
+      // Domain events are derived from each change of a conversation (functions/events/publish.ts).
+      stream: StreamViewType.NEW_AND_OLD_IMAGES,
       deletionProtection: retain,
       removalPolicy,
     });
@@ -108,5 +125,44 @@ export class CareTable extends Construct {
       conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${Aws.REGION}.amazonaws.com` } },
     });
     fn.addEnvironment(ENV.table, this.table.tableName);
+  }
+
+  /**
+   * Makes `fn` a consumer of the table's change stream, for the items whose partition key starts with
+   * `partitionKeyPrefix` only (Lambda event filtering: other changes cost no invocation). Partial batch
+   * responses retry from the first failed record, so one item's changes stay in order; a record that
+   * still fails after the retries goes to `onFailure` with its stream position.
+   */
+  addStreamConsumer(
+    fn: LambdaFunction,
+    options: {
+      readonly batchSize: number;
+      readonly partitionKeyPrefix: string;
+      readonly onFailure: IEventSourceDlq;
+    },
+  ): void {
+    fn.addEventSource(
+      new DynamoEventSource(this.table, {
+        startingPosition: StartingPosition.TRIM_HORIZON,
+        batchSize: options.batchSize,
+        maxBatchingWindow: Duration.seconds(1),
+        reportBatchItemFailures: true,
+        bisectBatchOnError: true,
+        retryAttempts: 10,
+        onFailure: options.onFailure,
+        filters: [
+          FilterCriteria.filter({
+            dynamodb: {
+              Keys: { [TABLE_KEYS.partitionKey]: { S: FilterRule.beginsWith(options.partitionKeyPrefix) } },
+            },
+          }),
+        ],
+      }),
+    );
+    acknowledgeWildcardResource(
+      fn.role,
+      '*',
+      "dynamodb:ListStreams, which a Lambda event source mapping on a DynamoDB stream needs, has no resource-level permissions; the stream reads themselves are granted on this table's stream only.",
+    );
   }
 }

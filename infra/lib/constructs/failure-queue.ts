@@ -6,6 +6,7 @@ import type {
   DestinationConfig,
   DestinationOptions,
   IDestination,
+  IEventSourceDlq,
   IFunction,
   Function as LambdaFunction,
 } from 'aws-cdk-lib/aws-lambda';
@@ -102,6 +103,16 @@ export class FailureQueue extends Construct implements IDestination {
       conditions: { StringEquals: { 'kms:ViaService': `sqs.${Aws.REGION}.amazonaws.com` } },
     });
     return { destination: this.queue.queueArn };
+  }
+
+  /**
+   * This queue as the on-failure destination of a stream event source mapping: Lambda sends the
+   * position of the records that failed every retry, with the same precise grants as `bind`.
+   */
+  streamFailureDestination(): IEventSourceDlq {
+    return {
+      bind: (_mapping, fn) => ({ destination: this.bind(this, fn).destination }),
+    };
   }
 
   /**
