@@ -15,6 +15,8 @@ export const PricesSchema = z.object({
     perMillionReadRequestUnits: z.number(),
   }),
   sqs: PriceSchema.extend({ perMillionRequests: z.number() }),
+  sqsFifo: PriceSchema.extend({ perMillionRequests: z.number() }),
+  ses: PriceSchema.extend({ perThousandEmails: z.number() }),
   cloudWatchLogs: PriceSchema.extend({ perGbIngested: z.number() }),
   kms: PriceSchema.extend({ perMillionRequests: z.number() }),
 });
@@ -34,9 +36,12 @@ export interface CostInputs {
   /** Steady-state shares per message of the web-form handler and of the routing consumer. */
   readonly ingest: FunctionShare;
   readonly routing: FunctionShare;
-  /** Duration of one web-form invocation (ms) and of one routing batch (ms). */
+  /** The tier consumers' share (tier 1 push assignment in the steady state, or the e-level's answer). */
+  readonly tiers: FunctionShare;
+  /** Duration of one web-form invocation (ms), of one routing batch (ms), of one tier batch (ms). */
   readonly webformDurationMs: number;
   readonly routeBatchDurationMs: number;
+  readonly tierBatchDurationMs: number;
   readonly memoryMb: number;
 }
 
@@ -55,7 +60,13 @@ export interface CostComponents {
 export interface CostResult {
   readonly perMillionUsd: number;
   readonly components: CostComponents;
-  readonly byFunction: { readonly webform: CostComponents; readonly route: CostComponents };
+  readonly byFunction: {
+    readonly webform: CostComponents;
+    readonly route: CostComponents;
+    readonly tiers: CostComponents;
+  };
+  /** Channel delivery fees (SES per email sent), not infrastructure; per million messages. */
+  readonly deliveryFeesUsd: number;
   readonly assumptions: readonly string[];
 }
 
@@ -66,20 +77,27 @@ export interface CostResult {
  * amortized over the batch, its DynamoDB units and logs).
  */
 export function costPerMillion(inputs: CostInputs): CostResult {
-  const { prices, ingest, routing } = inputs;
+  const { prices, ingest, routing, tiers } = inputs;
   const webform = functionCost(prices, ingest, inputs.webformDurationMs, inputs.memoryMb, 1);
-  const route = functionCost(prices, routing, inputs.routeBatchDurationMs, inputs.memoryMb, 0);
-  const components = combine(webform, route);
+  const route = functionCost(prices, routing, inputs.routeBatchDurationMs, inputs.memoryMb, 0, true);
+  const tier = functionCost(prices, tiers, inputs.tierBatchDurationMs, inputs.memoryMb, 0, true);
+  const components = combine(webform, route, tier);
   const total = COMPONENTS.reduce((sum, key) => sum + components[key], 0);
+  const emails = [ingest, routing, tiers].reduce(
+    (sum, share) => sum + (share.requests['SESv2.SendEmail'] ?? 0),
+    0,
+  );
   return {
     perMillionUsd: round(total, 2),
     components,
-    byFunction: { webform: combine(webform), route: combine(route) },
+    byFunction: { webform: combine(webform), route: combine(route), tiers: combine(tier) },
+    deliveryFeesUsd: round(emails * prices.ses.perThousandEmails * 1000, 2),
     assumptions: [
       `prices: bench/prices.json (${prices.region}, checked ${prices.checkedAt})`,
       `Lambda duration: in-process handler time against the local emulators as a proxy (web form: serial p50 ${round(inputs.webformDurationMs)} ms; routing: median of a ${round(1 / routing.invocations)}-message batch ${round(inputs.routeBatchDurationMs)} ms), billed per started ms at ${inputs.memoryMb} MB arm64; real DynamoDB round trips differ`,
       `logs: bytes the handlers wrote to stdout, plus ${PLATFORM_LOG_BYTES_PER_INVOCATION} bytes of Lambda START/END/REPORT lines per invocation`,
-      "SQS: one SendMessage per message, ReceiveMessage and DeleteMessageBatch once per full batch; the event source mapping's empty long polls are a fixed cost, left out",
+      "SQS: one SendMessage per message, ReceiveMessage and DeleteMessageBatch once per full batch; the event source mapping's empty long polls are a fixed cost, left out; the routing and tier consumers' requests are priced at the FIFO rate (an upper bound: the routing queue's receive and delete are standard)",
+      `tier consumers: in-process time per batch of the metered run (${round(inputs.tierBatchDurationMs)} ms, an overestimate); the e-level's email is a delivery fee (SES, $${prices.ses.perThousandEmails} per 1,000), shown apart from infrastructure`,
       'KMS: data keys are cached by DynamoDB and SQS, so KMS requests do not grow with messages; not charged per message',
       'left out: DynamoDB storage, data transfer, CloudWatch metrics and alarms (not per message)',
     ],
@@ -92,6 +110,7 @@ function functionCost(
   durationMsPerInvocation: number,
   memoryMb: number,
   apiRequests: number,
+  fifo = false,
 ): CostComponents {
   const perMillion = 1_000_000;
   const gbSeconds = (Math.ceil(durationMsPerInvocation) / 1000) * (memoryMb / 1024) * share.invocations;
@@ -102,7 +121,7 @@ function functionCost(
     lambdaDuration: gbSeconds * prices.lambda.arm64PerGbSecond * perMillion,
     dynamodbWrites: share.writeUnits * prices.dynamodb.perMillionWriteRequestUnits,
     dynamodbReads: share.readUnits * prices.dynamodb.perMillionReadRequestUnits,
-    sqs: share.sqsRequests * prices.sqs.perMillionRequests,
+    sqs: share.sqsRequests * (fifo ? prices.sqsFifo : prices.sqs).perMillionRequests,
     logs: (logBytes / GB) * prices.cloudWatchLogs.perGbIngested * perMillion,
     kms: 0,
   };

@@ -1,5 +1,11 @@
-import { DeleteMessageBatchCommand, type Message, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import {
+  DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
+  type Message,
+  ReceiveMessageCommand,
+} from '@aws-sdk/client-sqs';
 import { FUNCTIONS } from '../functions/manifest.js';
+import type { Tier } from '../shared/schemas/index.js';
 import { sqsEvent, type WebFormBody, webFormEvent } from './events.js';
 import type { CommandTally } from './request-counter.js';
 import { type BenchStack, REGION } from './stack.js';
@@ -29,6 +35,12 @@ export interface ScenarioResult {
   readonly messages: number;
   readonly ingest: FunctionShare;
   readonly routing: FunctionShare;
+  /** The tier consumers that got the routed messages (the e-level, or push assignment at tiers 1-3). */
+  readonly tiers: FunctionShare;
+  /** Where the routing consumer sent the messages: messages per tier queue. */
+  readonly routedTo: Readonly<Partial<Record<Tier, number>>>;
+  /** In-process time of the tier consumers per invocation (ms), metered run. */
+  readonly tierBatchMs: number;
 }
 
 /** The routing consumer's batch size, from the manifest: the bench delivers full batches. */
@@ -39,6 +51,9 @@ export const MESSAGE =
   'Hello, my last invoice (INV-2026-0412) was charged twice to my card ending 4242. I already contacted my bank, ' +
   'who told me the second charge is not pending but settled. Could you refund the duplicate and confirm by email ' +
   'once it is done? I would also like to know why this happened so it does not repeat next month. Thanks!';
+
+/** A question the seeded knowledge base answers (events/kb/password-reset.json). */
+export const QUESTION = 'Hello, how do I reset my password? I forgot it and cannot sign in to my account.';
 
 /** A submission like the fixture events/http/webform-submission.json, with a realistic message. */
 export function submission(customer: number, submissionId: string): WebFormBody {
@@ -79,6 +94,21 @@ export async function runIngestScenarios(stack: BenchStack, runId: string): Prom
     202,
   );
   const duplicate = await runScenario(stack, 'the same submission again (retry)', second, 202);
+  const eLevelAnswer = await runScenario(
+    stack,
+    'a standard question answered by the e-level (new customer)',
+    customers.map((customer) => ({
+      ...submission(ROUTE_BATCH_SIZE + customer, `${runId}-question-${customer}`),
+      subject: 'Password',
+      message: QUESTION,
+    })),
+    202,
+  );
+  if (eLevelAnswer.result.routedTo.e !== customers.length) {
+    throw new Error(
+      `the e-level scenario routed ${JSON.stringify(eLevelAnswer.result.routedTo)}, not all to tier e`,
+    );
+  }
 
   // The meter's extra reads slow the metered runs down; time the steady state again without it.
   stack.meter.enabled = false;
@@ -94,6 +124,7 @@ export async function runIngestScenarios(stack: BenchStack, runId: string): Prom
       newCustomer: newCustomer.result,
       knownCustomer: knownCustomer.result,
       duplicate: duplicate.result,
+      eLevelAnswer: eLevelAnswer.result,
     },
     routeBatchMs: median(routeBatchMs),
   };
@@ -104,6 +135,7 @@ export interface IngestScenarios {
     readonly newCustomer: ScenarioResult;
     readonly knownCustomer: ScenarioResult;
     readonly duplicate: ScenarioResult;
+    readonly eLevelAnswer: ScenarioResult;
   };
   /** Median in-process time of the routing consumer for one full batch of steady-state messages (ms). */
   readonly routeBatchMs: number;
@@ -148,6 +180,10 @@ async function runScenario(
   const routingTallies = stack.counter.take();
   const routingLogs = stack.logs.take();
 
+  const tiers = await drainTiers(stack, description);
+  const tierTallies = stack.counter.take();
+  const tierLogs = stack.logs.take();
+
   const count = bodies.length;
   return {
     result: {
@@ -155,9 +191,68 @@ async function runScenario(
       messages: count,
       ingest: share(ingestTallies, count, count, ingestLogs.bytes),
       routing: share(routingTallies, count, 1, routingLogs.bytes),
+      tiers: share(tierTallies, count, tiers.invocations, tierLogs.bytes),
+      routedTo: tiers.routedTo,
+      tierBatchMs: round(tiers.ms, 2),
     },
     routeBatchMs: routeDuration,
   };
+}
+
+/**
+ * Plays the tier queues' event source mappings: every message the routing consumer forwarded is
+ * received in batches of ten, given to its tier's consumer, and deleted; counted as the tiers' share.
+ */
+async function drainTiers(
+  stack: BenchStack,
+  description: string,
+): Promise<{ invocations: number; routedTo: Partial<Record<Tier, number>>; ms: number }> {
+  let invocations = 0;
+  let ms = 0;
+  const routedTo: Partial<Record<Tier, number>> = {};
+  for (const tier of ['e', '1', '2', '3'] as const) {
+    const queue = stack.tierQueues[tier];
+    for (;;) {
+      // Looking does not count: the mapping's own empty polls are a fixed cost, not per message.
+      const { Attributes } = await stack.inspector.send(
+        new GetQueueAttributesCommand({
+          QueueUrl: queue.url,
+          AttributeNames: ['ApproximateNumberOfMessages'],
+        }),
+      );
+      if (Number(Attributes?.ApproximateNumberOfMessages ?? 0) === 0) break;
+      const { Messages: messages = [] } = await stack.poller.send(
+        new ReceiveMessageCommand({
+          QueueUrl: queue.url,
+          MaxNumberOfMessages: 10,
+          WaitTimeSeconds: 0,
+          MessageSystemAttributeNames: ['All'],
+        }),
+      );
+      if (messages.length === 0) continue;
+      const started = performance.now();
+      const response = await stack.tierConsumers[tier](
+        sqsEvent(messages, queue.arn, REGION),
+        stack.context(`tier-${tier}`),
+      );
+      ms += performance.now() - started;
+      invocations += 1;
+      routedTo[tier] = (routedTo[tier] ?? 0) + messages.length;
+      if (response.batchItemFailures.length > 0) {
+        throw new Error(`${description}: tier ${tier} failed ${response.batchItemFailures.length} records`);
+      }
+      await stack.poller.send(
+        new DeleteMessageBatchCommand({
+          QueueUrl: queue.url,
+          Entries: messages.map((message, index) => ({
+            Id: String(index),
+            ReceiptHandle: message.ReceiptHandle,
+          })),
+        }),
+      );
+    }
+  }
+  return { invocations, routedTo, ms: invocations === 0 ? 0 : ms / invocations };
 }
 
 /** Receives exactly `count` messages, as the event source mapping would for one batch. */

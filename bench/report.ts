@@ -1,7 +1,7 @@
 import { INIT_RATIO_BUDGET } from './budgets.js';
-import type { CostComponents } from './cost.js';
+import type { CostComponents, CostResult } from './cost.js';
 import type { FunctionShare } from './ingest.js';
-import type { BenchResults } from './results.js';
+import type { BenchResults, RoutedFigures } from './results.js';
 
 type Cell = string | number;
 
@@ -72,6 +72,10 @@ export function formatReport(results: BenchResults): string {
   for (const scenario of Object.values(ingest.scenarios)) {
     scenarioRows.push(shareRow(scenario.description, 'webform', scenario.ingest));
     scenarioRows.push(shareRow('', 'route', scenario.routing));
+    const tiers = Object.entries(scenario.routedTo)
+      .map(([tier, count]) => `${tier}: ${count}`)
+      .join(', ');
+    scenarioRows.push(shareRow('', `tiers (${tiers || 'none'})`, scenario.tiers));
   }
   sections.push(
     `Ingest cost per web-form message: WRU/RRU computed from DynamoDB's documented rules, the emulator's own report in [ ]\n${table(scenarioRows)}`,
@@ -128,19 +132,36 @@ export function formatReport(results: BenchResults): string {
     ].join('\n'),
   );
 
-  const { cost } = ingest;
-  const componentRows: Cell[][] = [['component (USD per million messages)', 'webform', 'route', 'total']];
-  for (const [key, label] of COST_ROWS) {
-    componentRows.push([
-      label,
-      usd(cost.byFunction.webform[key]),
-      usd(cost.byFunction.route[key]),
-      usd(cost.components[key]),
-    ]);
-  }
-  componentRows.push(['total', '', '', usd(cost.perMillionUsd)]);
+  const costTable = (cost: CostResult) => {
+    const rows: Cell[][] = [['component (USD per million messages)', 'webform', 'route', 'tiers', 'total']];
+    for (const [key, label] of COST_ROWS) {
+      rows.push([
+        label,
+        usd(cost.byFunction.webform[key]),
+        usd(cost.byFunction.route[key]),
+        usd(cost.byFunction.tiers[key]),
+        usd(cost.components[key]),
+      ]);
+    }
+    rows.push(['total (infrastructure)', '', '', '', usd(cost.perMillionUsd)]);
+    rows.push(['delivery fees (SES per email), apart', '', '', '', usd(cost.deliveryFeesUsd)]);
+    return table(rows);
+  };
+  const { cost, routing } = ingest;
+  const routed = (label: string, figures: RoutedFigures) =>
+    `  ${label}: ${figures.dynamodbRequestsPerMessage} DynamoDB requests, ${figures.writeUnitsPerMessage} WRU, ${figures.readUnitsPerMessage} RRU, ${figures.sqsRequestsPerMessage} SQS requests per message (routing consumer + tier consumer)`;
   sections.push(
-    `Cost per million web-form messages, steady state, routing included\n${table(componentRows)}\n${cost.assumptions.map((line) => `  - ${line}`).join('\n')}`,
+    [
+      'Routing per message, after ingest',
+      routed('steady state (tier 1, push assignment tried)', routing.steadyState),
+      routed('answered by the e-level', routing.eLevelAnswer),
+    ].join('\n'),
+  );
+  sections.push(
+    `Cost per million web-form messages, steady state, routing through the tier queues included\n${costTable(cost)}\n${cost.assumptions.map((line) => `  - ${line}`).join('\n')}`,
+  );
+  sections.push(
+    `Cost per million web-form questions answered by the e-level (new customers: ingest creates customer and identities)\n${costTable(routing.eLevelAnswer.cost)}`,
   );
 
   const targetRows: Cell[][] = [['target (product brief)', 'target', 'measured', '']];

@@ -28,6 +28,11 @@ export interface BenchResults {
     readonly logBytesPerInvocation: number;
     readonly costPerMillionUsd: number;
     readonly cost: CostResult;
+    /** From the routing consumer on (tier queues and consumers included), per message. */
+    readonly routing: {
+      readonly steadyState: RoutedFigures;
+      readonly eLevelAnswer: RoutedFigures & { readonly cost: CostResult };
+    };
     readonly throughput: ThroughputResult;
     readonly scenarios: Readonly<Record<string, ScenarioResult>>;
     readonly method: Readonly<Record<string, string>>;
@@ -37,6 +42,15 @@ export interface BenchResults {
   readonly measuredAt: string;
   readonly benchSeconds: number;
   readonly machine: Readonly<Record<string, string | number>>;
+}
+
+/** What routing a message costs after ingest: the routing consumer and the tier consumer, per message. */
+export interface RoutedFigures {
+  readonly dynamodbRequestsPerMessage: number;
+  readonly writeUnitsPerMessage: number;
+  readonly readUnitsPerMessage: number;
+  readonly sqsRequestsPerMessage: number;
+  readonly routedTo: Readonly<Record<string, number>>;
 }
 
 /** One function against its budgets (bench/budgets.ts, docs/performance.md). */
