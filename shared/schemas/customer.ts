@@ -1,7 +1,11 @@
 import * as z from 'zod/mini';
 import { ChannelSchema, IdSchema, IsoTimestampSchema } from './common.js';
-import { ConsentMapSchema } from './consent.js';
+import { ConsentMapSchema, QuietHoursSchema, TimeZoneNameSchema } from './consent.js';
 import { TrustedIdentitySchema } from './identity.js';
+
+export const CUSTOMER_TAG_MAX_LENGTH = 64;
+/** A tag on a customer: a short label such as `newsletter` or `b2b`. */
+export const CustomerTagSchema = z.string().check(z.minLength(1), z.maxLength(CUSTOMER_TAG_MAX_LENGTH));
 
 /** A customer: one person, every identity they wrote from, one timeline. */
 export const CustomerSchema = z.strictObject({
@@ -27,6 +31,21 @@ export const CustomerSchema = z.strictObject({
   /** Set on a customer that was merged away; reads follow it to the survivor. */
   mergedInto: z.optional(IdSchema),
   lastInteractionAt: z.optional(IsoTimestampSchema),
+  /** The customer's IANA time zone, for quiet hours; absent: the campaign's default zone. */
+  timeZone: z.optional(TimeZoneNameSchema),
+  /** The customer's own quiet hours for marketing, instead of the default 21:00-08:00. */
+  quietHours: z.optional(QuietHoursSchema),
+  /** When a conversation of this customer last missed a service level (campaigns hold back after one). */
+  lastSlaBreachAt: z.optional(IsoTimestampSchema),
+  /** Labels integrations and staff put on a customer (segments select on them). */
+  tags: z.optional(z.array(CustomerTagSchema).check(z.maxLength(50))),
+  /** The latest satisfaction score the customer gave (1 worst to 5 best), and when. */
+  lastSatisfaction: z.optional(
+    z.strictObject({
+      score: z.number().check(z.int(), z.minimum(1), z.maximum(5)),
+      at: IsoTimestampSchema,
+    }),
+  ),
   createdAt: IsoTimestampSchema,
   updatedAt: IsoTimestampSchema,
 });

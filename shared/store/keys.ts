@@ -1,4 +1,11 @@
-import type { Channel, IdentityRef, KbArticleStatus, Priority, Tier } from '../schemas/index.js';
+import type {
+  Channel,
+  ConsentChannel,
+  IdentityRef,
+  KbArticleStatus,
+  Priority,
+  Tier,
+} from '../schemas/index.js';
 
 /**
  * Every key value of the single table is built here and nowhere else. Values carry an entity prefix
@@ -19,7 +26,10 @@ export type Entity =
   | 'audit'
   | 'agent'
   | 'note'
-  | 'kb-article';
+  | 'kb-article'
+  | 'contact-ledger'
+  | 'consent-record'
+  | 'report';
 
 export interface PrimaryKey {
   pk: string;
@@ -151,9 +161,27 @@ export const NOTE_PREFIX = 'NOTE#';
 /** gsi3: customers by last-interaction date, one partition per month. */
 export function activityIndexKeys(customerId: string, lastInteractionAt: string) {
   return {
-    gsi3pk: `ACTIVITY#${lastInteractionAt.slice(0, 7)}`,
+    gsi3pk: activityPartition(lastInteractionAt.slice(0, 7)),
     gsi3sk: `${lastInteractionAt}#${customerId}`,
   };
+}
+
+/** gsi3 partition of the customers whose last interaction falls in `month` (`yyyy-mm`). */
+export function activityPartition(month: string): string {
+  return `ACTIVITY#${month}`;
+}
+
+/**
+ * gsi3 exclusive sort-key upper bound of the customers whose last-interaction day is before `day`
+ * (`yyyy-mm-dd`): every sort key of an earlier day sorts below the bare day.
+ */
+export function activityBeforeDay(day: string): string {
+  return day;
+}
+
+/** The customer id at the end of a gsi3 sort key. */
+export function customerIdOfActivityKey(gsi3sk: string): string {
+  return gsi3sk.slice(gsi3sk.lastIndexOf('#') + 1);
 }
 
 /**
@@ -237,4 +265,65 @@ export const KB_ARTICLES_PARTITION = 'KB';
 /** The gsi1 sort-key prefix of the articles of one status. */
 export function kbArticleStatusPrefix(status: KbArticleStatus): string {
   return `${status}#`;
+}
+
+/**
+ * A customer's contact ledger for one channel (the marketing messages of the rolling windows), beside
+ * the profile: `CUSTOMER#<customerId>` / `PROFILE#LEDGER#<channel>`. Its sort key starts with the
+ * profile's, so one Query (profileWithLedgersQuery) reads the profile and its ledgers together.
+ */
+export function contactLedgerKey(customerId: string, channel: ConsentChannel): PrimaryKey {
+  return { pk: customerKey(customerId).pk, sk: `${PROFILE}#LEDGER#${channel}` };
+}
+
+/** The Query of a profile with its contact ledgers: `pk = CUSTOMER#<id> AND begins_with(sk, 'PROFILE')`. */
+export function profileWithLedgersQuery(customerId: string): { pk: string; skPrefix: string } {
+  return { pk: customerKey(customerId).pk, skPrefix: PROFILE };
+}
+
+/**
+ * One decision of a customer's consent history, in the customer's partition:
+ * `CUSTOMER#<customerId>` / `CONSENT#<channel>#<at>#<status>`. Keyed by the decision itself, so a
+ * replayed decision lands on the same item.
+ */
+export function consentRecordKey(
+  customerId: string,
+  channel: ConsentChannel,
+  at: string,
+  status: 'opted_in' | 'opted_out',
+): PrimaryKey {
+  const { pk, skPrefix } = consentHistoryQuery(customerId, channel);
+  return { pk, sk: `${skPrefix}${at}#${status}` };
+}
+
+/** The Query of one channel's consent history, oldest first when read forwards. */
+export function consentHistoryQuery(
+  customerId: string,
+  channel: ConsentChannel,
+): { pk: string; skPrefix: string } {
+  return { pk: customerKey(customerId).pk, skPrefix: `CONSENT#${channel}#` };
+}
+
+/**
+ * A day's aggregate of one report dimension (docs/reporting.md): `REPORT#<yyyy-mm>` /
+ * `<yyyy-mm-dd>#<dimension>`, where the dimension is `all`, `channel#<channel>` or `tier#<tier>`. One
+ * partition per month, so a report over a range of days is one Query per month it touches.
+ */
+export function reportKey(day: string, dimension: string): PrimaryKey {
+  return { pk: reportPartition(day.slice(0, 7)), sk: `${day}#${dimension}` };
+}
+
+/** The partition of a month's report aggregates (`yyyy-mm`). */
+export function reportPartition(month: string): string {
+  return `REPORT#${month}`;
+}
+
+/** The sort-key range of the aggregates of the days `from` to `to` (inclusive) within one month. */
+export function reportDayRange(from: string, to: string): { from: string; to: string } {
+  return { from: `${from}#`, to: `${to}#~` };
+}
+
+/** The day and dimension of a report aggregate's sort key. */
+export function reportDimensionOfKey(sk: string): { day: string; dimension: string } {
+  return { day: sk.slice(0, 10), dimension: sk.slice(11) };
 }
