@@ -17,6 +17,7 @@ export const PricesSchema = z.object({
   sqs: PriceSchema.extend({ perMillionRequests: z.number() }),
   sqsFifo: PriceSchema.extend({ perMillionRequests: z.number() }),
   ses: PriceSchema.extend({ perThousandEmails: z.number() }),
+  stepFunctions: PriceSchema.extend({ perMillionStandardTransitions: z.number() }),
   cloudWatchLogs: PriceSchema.extend({ perGbIngested: z.number() }),
   kms: PriceSchema.extend({ perMillionRequests: z.number() }),
 });
@@ -154,5 +155,71 @@ function combine(...parts: readonly CostComponents[]): CostComponents {
     sqs: sum('sqs'),
     logs: sum('logs'),
     kms: sum('kms'),
+  };
+}
+
+/** USD per million campaign recipients, by component. */
+export interface CampaignCost {
+  readonly perMillionRecipientsUsd: number;
+  /** Step Functions transitions, the task and worker invocations and the send queue: the orchestration. */
+  readonly orchestrationUsd: number;
+  readonly components: Readonly<Record<string, number>>;
+  /** Channel delivery fees (SES per email), apart from infrastructure. */
+  readonly deliveryFeesUsd: number;
+  readonly assumptions: readonly string[];
+}
+
+/** Prices a campaign run's per-recipient figures (bench/campaigns.ts) per million recipients. */
+export function campaignCostPerMillion(
+  prices: Prices,
+  figures: {
+    readonly transitions: number;
+    readonly lambdaInvocations: number;
+    readonly writeUnits: number;
+    readonly readUnits: number;
+    readonly sqsRequests: number;
+    readonly sesEmails: number;
+    /** In-process handler milliseconds per recipient (all invocations). */
+    readonly handlerMs: number;
+    readonly logBytes: number;
+  },
+  memoryMb: number,
+): CampaignCost {
+  const perMillion = 1_000_000;
+  const components = {
+    stepFunctionsTransitions: figures.transitions * prices.stepFunctions.perMillionStandardTransitions,
+    lambdaRequests: figures.lambdaInvocations * prices.lambda.perMillionRequests,
+    lambdaDuration:
+      (figures.handlerMs / 1000) * (memoryMb / 1024) * prices.lambda.arm64PerGbSecond * perMillion,
+    sqs: figures.sqsRequests * prices.sqs.perMillionRequests,
+    dynamodbWrites: figures.writeUnits * prices.dynamodb.perMillionWriteRequestUnits,
+    dynamodbReads: figures.readUnits * prices.dynamodb.perMillionReadRequestUnits,
+    logs:
+      ((figures.logBytes + PLATFORM_LOG_BYTES_PER_INVOCATION * figures.lambdaInvocations) / GB) *
+      prices.cloudWatchLogs.perGbIngested *
+      perMillion,
+  };
+  const rounded = Object.fromEntries(
+    Object.entries(components).map(([key, value]) => [key, round(value, 4)]),
+  );
+  const total = Object.values(components).reduce((sum, value) => sum + value, 0);
+  return {
+    perMillionRecipientsUsd: round(total, 2),
+    orchestrationUsd: round(
+      components.stepFunctionsTransitions +
+        components.lambdaRequests +
+        components.lambdaDuration +
+        components.sqs,
+      2,
+    ),
+    components: rounded,
+    deliveryFeesUsd: round(figures.sesEmails * prices.ses.perThousandEmails * 1000, 2),
+    assumptions: [
+      'one Standard execution per campaign: transitions counted from the definition (Enrol and its choice per page; SendWave, its choice and the wait per wave)',
+      'Lambda duration: in-process handler time against the emulators, per recipient, at the functions memory, arm64',
+      'DynamoDB: units computed from the documented rules, every request of the task handlers and send workers (ledger check and reservation, recipient state, the outbound interaction, counters per batch)',
+      'SQS: the waves SendMessageBatch, the workers receive and delete per batch of ten',
+      'SES emails are a delivery fee, shown apart',
+    ],
   };
 }

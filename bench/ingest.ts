@@ -44,7 +44,10 @@ export interface ScenarioResult {
 }
 
 /** The routing consumer's batch size, from the manifest: the bench delivers full batches. */
-export const ROUTE_BATCH_SIZE = FUNCTIONS.find((definition) => definition.name === 'route')?.batchSize ?? 10;
+export const ROUTE_BATCH_SIZE =
+  FUNCTIONS.flatMap((definition) =>
+    definition.kind === 'queue' && definition.name === 'route' ? [definition.batchSize] : [],
+  )[0] ?? 10;
 
 /** The form's message text (about 380 characters); the interaction item is then about 0.9 KB. */
 export const MESSAGE =

@@ -96,8 +96,13 @@ export function functionEnv(name: string): NodeJS.ProcessEnv {
       ses: UNUSED_ENDPOINT,
       eum: UNUSED_ENDPOINT,
       eventbridge: UNUSED_ENDPOINT,
+      sfn: UNUSED_ENDPOINT,
     },
     eventBusName: 'carebridge-bench',
+    campaigns: {
+      stateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:carebridge-bench-campaigns',
+      unsubscribeUrl: 'https://api.bench.example.com/v1/unsubscribe',
+    },
     queueUrls: new Map(
       QUEUES.map((queue) => [queue, `${UNUSED_ENDPOINT}/000000000000/carebridge-bench-${queue}`]),
     ),

@@ -164,6 +164,23 @@ export function formatReport(results: BenchResults): string {
     `Cost per million web-form questions answered by the e-level (new customers: ingest creates customer and identities)\n${costTable(routing.eLevelAnswer.cost)}`,
   );
 
+  const { campaigns } = results;
+  const campaignRows: Cell[][] = [['component (USD per million recipients)', 'USD']];
+  for (const [key, value] of Object.entries(campaigns.cost.components)) campaignRows.push([key, usd(value)]);
+  campaignRows.push(['total (infrastructure)', usd(campaigns.cost.perMillionRecipientsUsd)]);
+  campaignRows.push(['  of which orchestration', usd(campaigns.cost.orchestrationUsd)]);
+  campaignRows.push(['delivery fees (SES per email), apart', usd(campaigns.cost.deliveryFeesUsd)]);
+  const per = campaigns.perRecipient;
+  sections.push(
+    [
+      `A retention campaign, ${campaigns.recipients} recipients, ${campaigns.messagesSent} messages sent (an email offer, a 72-hour wait, an email follow-up)`,
+      `  this run, per recipient: ${per.transitions} state transitions, ${per.lambdaInvocations} Lambda invocations, ${per.dynamodbRequests} DynamoDB requests, ${per.writeUnits} WRU, ${per.readUnits} RRU, ${per.sqsRequests} SQS requests, ${per.sesEmails} emails`,
+      `  at a million recipients (priced below): ${campaigns.atAMillion.transitionsPerRecipient} transitions and ${campaigns.atAMillion.taskInvocationsPerRecipient} task invocations per recipient (${campaigns.run.waves - campaigns.run.busyWaves} idle waves over the waits, enrol pages and busy waves scaled); one execution per recipient would cost about $205 in transitions alone`,
+      table(campaignRows),
+      ...campaigns.cost.assumptions.map((line) => `  - ${line}`),
+    ].join('\n'),
+  );
+
   const targetRows: Cell[][] = [['target (product brief)', 'target', 'measured', '']];
   for (const check of results.targets) {
     targetRows.push([

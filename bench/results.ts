@@ -1,4 +1,5 @@
-import type { CostResult } from './cost.js';
+import type { CampaignFigures } from './campaigns.js';
+import type { CampaignCost, CostResult } from './cost.js';
 import type { ScenarioResult } from './ingest.js';
 import type { ThroughputResult } from './throughput.js';
 
@@ -37,6 +38,8 @@ export interface BenchResults {
     readonly scenarios: Readonly<Record<string, ScenarioResult>>;
     readonly method: Readonly<Record<string, string>>;
   };
+  /** A retention campaign run end to end (bench/campaigns.ts), per recipient and priced. */
+  readonly campaigns: CampaignFigures & { readonly cost: CampaignCost };
   readonly functions: Readonly<Record<string, FunctionFigures>>;
   readonly targets: readonly TargetCheck[];
   readonly measuredAt: string;

@@ -1,3 +1,4 @@
+import { CAMPAIGN_FUNCTIONS } from './manifest/campaigns.js';
 import { CHANNEL_FUNCTIONS } from './manifest/channels.js';
 import { KB_FUNCTIONS } from './manifest/kb.js';
 import { ROUTING_FUNCTIONS } from './manifest/routing.js';
@@ -22,6 +23,8 @@ export const QUEUES = {
   'tier-1': { fifo: true },
   'tier-2': { fifo: true },
   'tier-3': { fifo: true },
+  /** Campaign recipients whose step is due, from the waves to the send workers. */
+  'campaign-send': { fifo: false },
 } as const satisfies Record<string, { readonly fifo: boolean }>;
 export type QueueName = keyof typeof QUEUES;
 
@@ -56,6 +59,10 @@ export interface FunctionAccess {
   readonly chatConnections?: true;
   /** Puts domain events on the EventBridge bus. */
   readonly publishesEvents?: true;
+  /** Starts and stops executions of the campaign state machine (Step Functions). */
+  readonly startsCampaigns?: true;
+  /** Signs campaign messages' one-click unsubscribe links, which point at the unsubscribe route. */
+  readonly unsubscribeLinks?: true;
 }
 
 /**
@@ -73,6 +80,8 @@ export type RouteAuth =
   | 'visitor-token'
   | 'visitor-session'
   | 'verification-link'
+  /** The signed, expiring token of a campaign message's unsubscribe link (RFC 8058). */
+  | 'unsubscribe-link'
   | 'public';
 
 /** Per-function runtime settings where the defaults (10 s, 256 MB) do not fit. */
@@ -140,9 +149,27 @@ export interface StreamFunction extends FunctionBase {
   readonly partitionKeyPrefix: string;
 }
 
+/** A Task state of the campaign state machine (infra/lib/campaign-state-machine.ts), invoked by Step Functions. */
+export interface TaskFunction extends FunctionBase {
+  readonly kind: 'task';
+  /** The state it serves. */
+  readonly state: 'Enrol' | 'SendWave';
+}
+
+/**
+ * A target of an EventBridge rule on the domain-event bus (asynchronous invocation: retries, then the
+ * function's failure queue), for events of these detail-types.
+ */
+export interface EventFunction extends FunctionBase {
+  readonly kind: 'event';
+  readonly detailTypes: readonly string[];
+}
+
 export type FunctionDefinition =
   | HttpFunction
   | StreamFunction
+  | TaskFunction
+  | EventFunction
   | WebSocketFunction
   | QueueFunction
   | TopicFunction
@@ -155,6 +182,7 @@ export const FUNCTIONS = [
   ...STAFF_FUNCTIONS,
   ...ROUTING_FUNCTIONS,
   ...KB_FUNCTIONS,
+  ...CAMPAIGN_FUNCTIONS,
 ] as const;
 
 /**
@@ -180,6 +208,10 @@ export const ENV = {
   },
   /** The EventBridge bus domain events go to. */
   eventBus: 'EVENT_BUS_NAME',
+  /** The campaign state machine (Step Functions). */
+  campaignStateMachine: 'CAMPAIGN_STATE_MACHINE_ARN',
+  /** The public URL of the unsubscribe route, which campaign messages' links point at. */
+  unsubscribeUrl: 'UNSUBSCRIBE_URL',
   /** The public URL of `GET /v1/identity/verify`, which verification links point at. */
   identityVerifyUrl: 'IDENTITY_VERIFY_URL',
   email: {

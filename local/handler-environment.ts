@@ -19,12 +19,16 @@ export interface LocalWorld {
     readonly ses: string;
     /** The local EventBridge bus (PutEvents). */
     readonly eventbridge: string;
+    /** The local Step Functions endpoint (StartExecution, StopExecution). */
+    readonly sfn: string;
     /** The local End User Messaging SMS stand-in (keyword answers of the two-way SMS function). */
     readonly eum: string;
   };
   readonly queueUrls: ReadonlyMap<QueueName, string>;
   /** The bus domain events go to. */
   readonly eventBusName: string;
+  /** The campaign state machine, and the unsubscribe route's public URL. */
+  readonly campaigns: { readonly stateMachineArn: string; readonly unsubscribeUrl: string };
   readonly inboundMail: { readonly bucket: string; readonly prefix: string };
   readonly supportEmail: { readonly address: string; readonly name: string };
   readonly twilio: {
@@ -66,10 +70,13 @@ export function handlerEnvironment(world: LocalWorld): Record<string, string> {
     AWS_ENDPOINT_URL_SESV2: world.endpoints.ses,
     AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2: world.endpoints.eum,
     AWS_ENDPOINT_URL_EVENTBRIDGE: world.endpoints.eventbridge,
+    AWS_ENDPOINT_URL_SFN: world.endpoints.sfn,
     POWERTOOLS_SERVICE_NAME: 'carebridge',
     POWERTOOLS_LOG_LEVEL: world.logLevel,
     [ENV.table]: world.tableName,
     [ENV.eventBus]: world.eventBusName,
+    [ENV.campaignStateMachine]: world.campaigns.stateMachineArn,
+    [ENV.unsubscribeUrl]: world.campaigns.unsubscribeUrl,
     ...Object.fromEntries([...world.queueUrls].map(([name, url]) => [ENV.queueUrl(name), url])),
     [ENV.inboundMailBucket]: world.inboundMail.bucket,
     [ENV.inboundMailPrefix]: world.inboundMail.prefix,

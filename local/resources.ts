@@ -71,7 +71,7 @@ async function createQueues(
 }
 
 /**
- * The failure queue of each asynchronously invoked function (mail, topic) and stream consumer, by
+ * The failure queue of each asynchronously invoked function (mail, topic, event rule target) and stream consumer, by
  * function name: its on-failure destination, and the dead-letter queue of its topic subscription, as in
  * the CDK app.
  */
@@ -82,7 +82,7 @@ async function createFailureQueues(
 ): Promise<Map<string, LocalQueue>> {
   const queues = new Map<string, LocalQueue>();
   for (const fn of functions) {
-    if (fn.kind !== 'mail' && fn.kind !== 'topic' && fn.kind !== 'stream') continue;
+    if (fn.kind !== 'mail' && fn.kind !== 'topic' && fn.kind !== 'stream' && fn.kind !== 'event') continue;
     queues.set(fn.name, await createDeadLetterQueue(sqs, `${prefix}-${fn.name}-failures`));
   }
   return queues;

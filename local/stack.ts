@@ -8,8 +8,10 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { StaffRole } from '../functions/lib/http.js';
 import { FUNCTIONS, type QueueName, type TopicName } from '../functions/manifest.js';
+import { CAMPAIGN_STATES, campaignStateMachineDefinition } from '../infra/lib/campaign-state-machine.js';
 import { storeReceivedEmail } from '../shared/channels/email/store-received.js';
 import { systemClock } from '../shared/clock.js';
+import { EVENT_SOURCE } from '../shared/events/conversation-events.js';
 import { type LocalAgent, seedAgents } from './agents.js';
 import type { GatewayResponse } from './apigw-v2.js';
 import { type AsyncInvoker, createAsyncInvoker, sqsFailureDestination } from './async-invoker.js';
@@ -55,6 +57,7 @@ import { createSmsOutbox, EUM_API_PATH, OUTBOX_PATH, TWILIO_API_PATH } from './s
 import { startSmtpListener } from './smtp-listener.js';
 import { startTopicSubscription } from './sns-topics.js';
 import { type SqsPoller, startSqsPoller } from './sqs-poller.js';
+import { type LocalStateMachine, startLocalStepFunctions } from './step-functions.js';
 import { createWebSocketApi } from './websocket-api.js';
 
 export { MAX_RECEIVE_COUNT } from './queues.js';
@@ -65,6 +68,8 @@ export const LOCAL_ACCOUNT_ID = '000000000000';
 export const LOCAL_TABLE_NAME = 'carebridge-local';
 /** The bus domain events go to (the CDK app's `EventBusName` output). */
 export const LOCAL_EVENT_BUS_NAME = 'carebridge-local';
+/** The campaign state machine (the CDK app's `CampaignStateMachineArn` output). */
+export const LOCAL_CAMPAIGN_STATE_MACHINE_ARN = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:stateMachine:carebridge-local-campaigns`;
 /** The domain the local SMTP listener takes mail for; support@<domain> sends the replies. */
 export const LOCAL_EMAIL_DOMAIN = 'support.carebridge.local';
 /** The local Twilio account (a well-formed SID; nothing leaves the machine) and its number. */
@@ -115,6 +120,8 @@ export interface LocalStackOptions {
   readonly demoPort?: number;
   /** Origins the API allows by CORS beside the demo site's, e.g. a page of yours that embeds the widget. */
   readonly allowedOrigins?: readonly string[];
+  /** Real milliseconds a campaign waits between waves (they read the warped clock). Default 500. */
+  readonly campaignWaitMs?: number;
 }
 
 /** Everything a client needs to use the stack; written to .carebridge/local.json by `npm start`. */
@@ -218,7 +225,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   try {
     const dynamoPath = options.dataDir === undefined ? undefined : join(options.dataDir, 'dynamodb');
     if (dynamoPath !== undefined) await mkdir(dynamoPath, { recursive: true });
-    const [dynamo, fauxqs, ses, bus] = await allStarted([
+    const [dynamo, fauxqs, ses, bus, stepFunctions] = await allStarted([
       startDynamoEmulator({
         port: options.dynamodbPort ?? 0,
         ...(dynamoPath ? { path: dynamoPath } : {}),
@@ -232,6 +239,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         buses: [LOCAL_EVENT_BUS_NAME],
         onError,
       }).then(started),
+      startLocalStepFunctions({ region: LOCAL_REGION, accountId: LOCAL_ACCOUNT_ID, onError }).then(started),
     ] as const);
 
     const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
@@ -295,8 +303,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
               ses: ses.endpoint,
               eum: `${gatewayUrl}${EUM_API_PATH}`,
               eventbridge: bus.endpoint,
+              sfn: stepFunctions.endpoint,
             },
             eventBusName: LOCAL_EVENT_BUS_NAME,
+            campaigns: {
+              stateMachineArn: LOCAL_CAMPAIGN_STATE_MACHINE_ARN,
+              unsubscribeUrl: `${gatewayUrl}${routePath('unsubscribe-link')}`,
+            },
             queueUrls: new Map([...queues].map(([name, queue]) => [name, queue.url])),
             inboundMail: { bucket: LOCAL_INBOUND_EMAIL_BUCKET, prefix: LOCAL_INBOUND_EMAIL_PREFIX },
             supportEmail: { address: `support@${emailDomain}`, name: 'Customer Care' },
@@ -323,6 +336,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
             { region: LOCAL_REGION, accountId: LOCAL_ACCOUNT_ID },
             injector ? { crash: () => injector.hits('lambda.crash') } : {},
           );
+          stepFunctions.register(campaignStateMachine(functions, options.campaignWaitMs ?? 500));
           schedules = startSchedules(
             functions,
             { everyMs: options.scheduleEveryMs ?? 2_000, region: LOCAL_REGION, accountId: LOCAL_ACCOUNT_ID },
@@ -377,6 +391,21 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         onError,
       }),
     );
+
+    // Rules on the domain-event bus: each event function gets the events of its detail-types.
+    for (const fn of functionsOfKind(functions, 'event')) {
+      const failureQueue = failureQueues.get(fn.definition.name);
+      if (!failureQueue) throw new Error(`the failure queue of ${fn.definition.name} was not created`);
+      const unsubscribe = bus.subscribe({
+        name: `carebridge-${fn.definition.name}`,
+        busName: LOCAL_EVENT_BUS_NAME,
+        pattern: { source: [EVENT_SOURCE], 'detail-type': [...fn.definition.detailTypes] },
+        handler: (event, context) => fn.handler(event, context),
+        createContext: fn.createContext,
+        onFailure: sqsFailureDestination(sqs, failureQueue.url, fn.createContext().invokedFunctionArn),
+      });
+      started({ stop: async () => unsubscribe() });
+    }
 
     // The table's change stream feeds its consumers (the domain-event publisher), as Lambda's mapping does.
     for (const fn of functionsOfKind(functions, 'stream')) {
@@ -514,7 +543,9 @@ async function allStarted<T extends readonly unknown[]>(
  * The one path of the manifest's HTTP routes with this kind of authentication (the Twilio webhook, the
  * verify page and its form, which share a path with different methods).
  */
-function routePath(auth: 'twilio-signature' | 'visitor-session' | 'verification-link'): string {
+function routePath(
+  auth: 'twilio-signature' | 'visitor-session' | 'verification-link' | 'unsubscribe-link',
+): string {
   const paths = new Set(FUNCTIONS.flatMap((fn) => (fn.kind === 'http' && fn.auth === auth ? [fn.path] : [])));
   const [path, ...others] = paths;
   if (path === undefined) throw new Error(`the manifest has no ${auth} route`);
@@ -600,6 +631,33 @@ function startQueuePollers(
       ...(injector ? { duplicate: () => injector.hits('sqs.duplicate') } : {}),
     });
   });
+}
+
+/**
+ * The campaign state machine as the CDK app deploys it, its Task states served by the manifest's task
+ * functions (invoked with a Lambda context, as Step Functions does), its wait a short poll of real time:
+ * waves read the stack's (warped) clock, so advancing it makes recipients due.
+ */
+function campaignStateMachine(functions: readonly LoadedFunction[], waitMs: number): LocalStateMachine {
+  const tasks = functionsOfKind(functions, 'task');
+  const arnOf = (state: string) => {
+    const task = tasks.find((fn) => fn.definition.state === state);
+    if (!task) throw new Error(`no task function for the campaign state ${state}`);
+    return task;
+  };
+  const enrol = arnOf(CAMPAIGN_STATES.enrol);
+  const wave = arnOf(CAMPAIGN_STATES.wave);
+  const invoke = (fn: LoadedFunction) => async (input: unknown) => fn.handler(input, fn.createContext());
+  return {
+    arn: LOCAL_CAMPAIGN_STATE_MACHINE_ARN,
+    definition: campaignStateMachineDefinition({
+      enrol: enrol.createContext().invokedFunctionArn,
+      wave: wave.createContext().invokedFunctionArn,
+    }),
+    tasks: { [CAMPAIGN_STATES.enrol]: invoke(enrol), [CAMPAIGN_STATES.wave]: invoke(wave) },
+    waits: { [CAMPAIGN_STATES.wait]: waitMs },
+    retries: { [CAMPAIGN_STATES.enrol]: 200, [CAMPAIGN_STATES.wave]: 200 },
+  };
 }
 
 /** The context of a poller that only hands messages on (SNS subscriptions). */

@@ -34,6 +34,15 @@ const TAGS = [
     name: 'Identity',
     description: 'Verification links mailed to claimed addresses (docs/identity-trust.md).',
   },
+  {
+    name: 'Knowledge base',
+    description: 'Admins: the articles the e-level answers standard concerns with (docs/routing.md).',
+  },
+  {
+    name: 'Campaigns',
+    description:
+      'Marketing: retention and follow-up campaigns, their recipients, and one-click unsubscribe (docs/campaigns.md).',
+  },
   { name: 'API', description: 'This description.' },
 ] as const;
 
@@ -278,6 +287,14 @@ function responsesOf(route: HttpFunction, operation: OperationContract): Json {
     add(401, specific(401, 'The link is invalid or expired.'), {
       'text/html': { schema: { type: 'string' } },
     });
+  }
+  if (route.auth === 'unsubscribe-link') {
+    const html = { 'text/html': { schema: { type: 'string' } } };
+    responses[400] = {
+      description: 'A field failed validation (`issues` name it), or the link is not valid (an HTML page).',
+      content: { ...jsonOf({ $ref: COMPONENT_REF('ValidationError') }), ...html },
+    };
+    add(410, 'The link has expired (after 30 days); an HTML page naming no one.', html);
   }
   if (route.auth === 'twilio-signature') add(403, specific(403, 'Not signed by Twilio.'), jsonOf(ERROR));
   for (const status of [404, 409, 502, 503] as const) {

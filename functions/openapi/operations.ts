@@ -8,6 +8,16 @@ import {
   ResolveBodySchema,
   TransferBodySchema,
 } from '../../shared/agents/requests.js';
+import { CampaignDraftSchema, StoredCampaignSchema } from '../../shared/campaigns/definition.js';
+import {
+  CAMPAIGN_BODY_MAX_BYTES,
+  CampaignPathSchema,
+  CampaignPreviewSchema,
+  CampaignViewSchema,
+  RecipientPageSchema,
+  RecipientsQuerySchema,
+} from '../../shared/campaigns/requests.js';
+import { OneClickBodySchema, UnsubscribeTokenFieldsSchema } from '../../shared/campaigns/unsubscribe-link.js';
 import {
   CHAT_SESSION_BODY_MAX_BYTES,
   ChatHistoryQuerySchema,
@@ -87,6 +97,7 @@ export interface OperationContract {
     | 'Routing'
     | 'Identity'
     | 'Knowledge base'
+    | 'Campaigns'
     | 'API';
   /** Staff routes: the roles the handler lets through (test/functions/openapi-roles.test.ts checks them). */
   readonly roles?: readonly StaffRole[];
@@ -133,6 +144,26 @@ const KB_ARTICLE = {
   component: 'KbArticle',
   schema: KbArticleSchema,
 } as const;
+
+/** Who runs campaigns. */
+const MARKETING: readonly StaffRole[] = ['marketing', 'admin'];
+
+/** A campaign as the state-changing campaign routes answer it. */
+const CAMPAIGN = {
+  mediaType: 'application/json',
+  component: 'Campaign',
+  schema: StoredCampaignSchema,
+} as const;
+
+const campaignAction = (summary: string, description: string): OperationContract => ({
+  summary,
+  description,
+  tag: 'Campaigns',
+  roles: MARKETING,
+  path: CampaignPathSchema,
+  success: { status: 200, description: 'The campaign as it is now.', body: CAMPAIGN },
+  errors: { 404: 'No such campaign.', 409: '`conflict`: the campaign is not in a state this applies to.' },
+});
 
 /**
  * Every HTTP route's contract, by manifest function name. The request schemas are the ones the handlers
@@ -582,6 +613,106 @@ export const OPERATIONS: Readonly<Record<HttpRouteName, OperationContract>> = {
       status: 200,
       description: 'The OpenAPI document.',
       body: { mediaType: 'application/json', component: 'OpenApiDocument', schema: OpenApiDocumentSchema },
+    },
+  },
+  'campaigns-create': {
+    summary: 'Create a campaign draft',
+    description:
+      'A retention (`segment` required) or follow-up campaign (enrols the customers of resolved conversations): `steps` of `message` (with a template per channel it may use), `wait`, `contact` (a tier 1 personal-contact conversation) and `survey` (follow-up), `caps`, `suppression`. Templates may use `{{name}}` and `{{firstName}}`; everything is validated when the draft is saved (400 names the field). events/campaigns holds ready drafts.',
+    tag: 'Campaigns',
+    roles: MARKETING,
+    requestBody: {
+      mediaType: 'application/json',
+      component: 'CampaignDraft',
+      schema: CampaignDraftSchema,
+      required: true,
+      maxBytes: CAMPAIGN_BODY_MAX_BYTES,
+    },
+    success: { status: 201, description: 'The draft, with its id.', body: CAMPAIGN },
+  },
+  'campaigns-get': {
+    summary: 'A campaign and its counters',
+    description:
+      'The campaign, its status, and counters per step: targeted, sent, deferred, suppressed by reason (`suppressed:<reason>`), replied, escalated, failed, answered, no-answer.',
+    tag: 'Campaigns',
+    roles: MARKETING,
+    path: CampaignPathSchema,
+    success: {
+      status: 200,
+      description: 'The campaign.',
+      body: { mediaType: 'application/json', component: 'CampaignView', schema: CampaignViewSchema },
+    },
+    errors: { 404: 'No such campaign.' },
+  },
+  'campaigns-preview': {
+    summary: 'Preview a campaign (dry run)',
+    description:
+      "The segment's size (up to 10,000; `complete` says whether it was counted to the end), the read units the preview cost, and the first message rendered for the first members. A segment that only a scan of the whole table could read says so (`needsScan`, `reason`). Nothing is sent or written.",
+    tag: 'Campaigns',
+    roles: MARKETING,
+    path: CampaignPathSchema,
+    success: {
+      status: 200,
+      description: 'What a launch would do.',
+      body: { mediaType: 'application/json', component: 'CampaignPreview', schema: CampaignPreviewSchema },
+    },
+    errors: { 404: 'No such campaign.' },
+  },
+  'campaigns-launch': campaignAction(
+    'Launch a campaign',
+    'Starts a draft: its Step Functions execution enrols the segment and sends waves of due recipients. Launching twice is 409.',
+  ),
+  'campaigns-pause': campaignAction(
+    'Pause a campaign',
+    'A running campaign stops sending; recipients keep their place.',
+  ),
+  'campaigns-resume': campaignAction(
+    'Resume a campaign',
+    'A paused campaign sends again, from where each recipient is.',
+  ),
+  'campaigns-cancel': campaignAction(
+    'Cancel a campaign',
+    'Stops the campaign for good: its execution is stopped and no recipient gets another message.',
+  ),
+  'campaigns-recipients': {
+    summary: "A campaign's recipients",
+    description:
+      'Recipients with their step, outcome (replied, opted-out, suppressed with its reason, escalated, surveyed, no-answer…) and history, `status` `active` or `done`, page by page (`cursor` from the previous page).',
+    tag: 'Campaigns',
+    roles: MARKETING,
+    path: CampaignPathSchema,
+    query: RecipientsQuerySchema,
+    success: {
+      status: 200,
+      description: 'A page of recipients.',
+      body: { mediaType: 'application/json', component: 'RecipientPage', schema: RecipientPageSchema },
+    },
+    errors: { 404: 'No such campaign.' },
+  },
+  'campaigns-unsubscribe-page': {
+    summary: 'The page an unsubscribe link opens',
+    description:
+      'The `List-Unsubscribe` link of a campaign message, opened in a browser. Changes nothing (mail scanners follow links): shows an Unsubscribe button that posts the one-click form back to the same URL. A link that is not valid is 400, an expired one (after 30 days) 410, as HTML pages naming no customer.',
+    tag: 'Campaigns',
+    query: UnsubscribeTokenFieldsSchema,
+    success: { status: 200, description: 'The confirmation page.', body: { mediaType: 'text/html' } },
+  },
+  'campaigns-unsubscribe': {
+    summary: 'Unsubscribe in one click (RFC 8058)',
+    description:
+      "What a mail provider posts when the reader presses its Unsubscribe button (`List-Unsubscribe-Post: List-Unsubscribe=One-Click`), and what the confirmation page posts: opts the link's customer out of the link's channel (consent source `unsubscribe-link:<campaignId>`). multipart/form-data is accepted too. Idempotent: a repeat answers the same and changes nothing. A link that is not valid is 400, an expired one 410, as HTML pages naming no customer.",
+    tag: 'Campaigns',
+    query: UnsubscribeTokenFieldsSchema,
+    requestBody: {
+      mediaType: 'application/x-www-form-urlencoded',
+      schema: OneClickBodySchema,
+      required: true,
+      maxBytes: 4 * 1024,
+    },
+    success: {
+      status: 200,
+      description: 'A page saying the customer is unsubscribed.',
+      body: { mediaType: 'text/html' },
     },
   },
 };

@@ -16,6 +16,7 @@ import {
 } from '../../functions/manifest.js';
 import type { EmailSettings, SmsProvider, SmsSettings } from './app-context.js';
 import { ApiGatewayLoggingRole } from './constructs/api-gateway-logging-role.js';
+import { CampaignOrchestration } from './constructs/campaign-orchestration.js';
 import { CareFunction } from './constructs/care-function.js';
 import { CareHttpApi } from './constructs/care-http-api.js';
 import { CareQueue } from './constructs/care-queue.js';
@@ -133,6 +134,21 @@ export class CarebridgeStack extends Stack {
       return fn;
     };
 
+    // Campaigns: one state machine, its Task states served by the manifest's task functions.
+    const taskFunction = (state: 'Enrol' | 'SendWave') => {
+      const definition = definitions.find(
+        (candidate) => candidate.kind === 'task' && candidate.state === state,
+      );
+      if (!definition)
+        throw new Error(`no task function for the campaign state ${state} in functions/manifest.ts`);
+      return functionOf(definition).function;
+    };
+    const campaigns = new CampaignOrchestration(this, 'Campaigns', {
+      enrol: taskFunction('Enrol'),
+      wave: taskFunction('SendWave'),
+      logRemovalPolicy,
+    });
+
     const queues = new Map<QueueName, CareQueue>();
     for (const definition of definitions) {
       if (definition.kind !== 'queue') continue;
@@ -185,6 +201,13 @@ export class CarebridgeStack extends Stack {
       if (access.sendsEmail) emailSending.bindSender(fn);
       if (access.sendsSms) bindSms(definition, fn);
       if (access.chatConnections) chat.bindConnections(fn);
+      if (access.startsCampaigns) campaigns.bindStarter(fn);
+      if (access.unsubscribeLinks) {
+        fn.addEnvironment(
+          ENV.unsubscribeUrl,
+          api.routeUrl(routePathOf(definitions, 'unsubscribe-link', definition)),
+        );
+      }
       if (access.publishesEvents) {
         eventBus.grantPutEventsTo(fn);
         fn.addEnvironment(ENV.eventBus, eventBus.eventBusName);
@@ -243,6 +266,18 @@ export class CarebridgeStack extends Stack {
           });
           catchAsyncFailures(definition, fn);
           break;
+        case 'task':
+          // Invoked by the campaign state machine (CampaignOrchestration grants it).
+          break;
+        case 'event':
+          new Rule(this, `${pascalCase(definition.name)}Rule`, {
+            description: `carebridge ${definition.name}: ${definition.detailTypes.join(', ')}`,
+            eventBus,
+            eventPattern: { source: ['carebridge.conversations'], detailType: [...definition.detailTypes] },
+            targets: [new LambdaFunctionTarget(fn, { retryAttempts: 2, maxEventAge: Duration.hours(6) })],
+          });
+          catchAsyncFailures(definition, fn);
+          break;
         default: {
           const unknownKind: never = definition;
           throw new Error(`unknown function kind in ${JSON.stringify(unknownKind)}`);
@@ -289,6 +324,11 @@ export class CarebridgeStack extends Stack {
     output('IssuerUrl', auth.issuerUrl, 'Issuer of staff JWTs');
     output('TableName', table.table.tableName, 'The single table');
     output('EventBusName', eventBus.eventBusName, 'Domain events (conversation.*, sla.breached)');
+    output(
+      'CampaignStateMachineArn',
+      campaigns.stateMachine.stateMachineArn,
+      'Campaign executions, one per launch',
+    );
   }
 }
 

@@ -5,6 +5,7 @@ import { type Clock, epochSeconds } from '../clock.js';
 import { SiteSignatureSchema, signedIdentities } from '../identity/site-signature.js';
 import { type VerificationRequester, verificationFor } from '../identity/verification-request.js';
 import { InvalidIdentityError, normalizeEmail, normalizePhone } from '../ingest/identity.js';
+import { setConsent } from '../store/consent.js';
 import { ingestInbound } from '../ingest/ingest.js';
 import type { RoutingHandoff } from '../routing/handoff.js';
 import type { InboundMessage, TrustedIdentity } from '../schemas/index.js';
@@ -58,6 +59,11 @@ export function webFormSubmissionSchema(defaultCountry?: CountryCode) {
         z.string().check(z.regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 letters, digits or . _ -')),
       ),
       website: z.optional(z.string().check(z.maxLength(500))),
+      /**
+       * The visitor ticked "send me offers": an opt-in to marketing on the channels of the identities the
+       * site signed (a claim cannot consent for an address someone else may own).
+       */
+      marketingConsent: z.optional(z.boolean()),
     })
     .check(
       z.superRefine((submission, context) => {
@@ -121,10 +127,28 @@ export async function receiveWebForm(
     ));
   const message = webFormToInbound(submission, identities, `${formId}:${submissionId}`, receivedAt);
   const result = await ingestInbound(receiver.db, message, receiver.clock);
+  if (submission.marketingConsent === true) await recordMarketingConsent(receiver, result.customerId, identities, receivedAt);
   await receiver.handoff(result);
   const verification = verificationFor(message, result);
   if (verification) await receiver.requestVerification(verification);
   return { interactionId: result.interactionId };
+}
+
+/** Opts the customer in to marketing on each channel whose identity the site signed (source `webform`). */
+async function recordMarketingConsent(
+  receiver: WebFormReceiver,
+  customerId: string,
+  identities: readonly TrustedIdentity[],
+  at: string,
+): Promise<void> {
+  for (const identity of identities) {
+    if (identity.trust !== 'verified') continue;
+    const channel = identity.kind === 'email' ? 'email' : identity.kind === 'phone' ? 'sms' : undefined;
+    if (channel === undefined) continue;
+    await setConsent(receiver.db, customerId, channel, { status: 'opted_in', at, source: 'webform' }, receiver.clock, {
+      onlyStatusChange: true,
+    });
+  }
 }
 
 /** Maps a submission to the canonical message, with identities whose trust is already decided. */

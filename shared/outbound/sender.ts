@@ -17,6 +17,11 @@ export interface OutboundEnvelope {
   readonly body: string;
   /** The customer's message being answered, if any (email threading headers come from it). */
   readonly inResponseTo?: Interaction;
+  /**
+   * A marketing message (a campaign step): not part of a conversation, so a reply to it opens one
+   * (email: no thread reference is recorded); email carries the one-click unsubscribe link (RFC 8058).
+   */
+  readonly marketing?: { readonly unsubscribeUrl?: string };
 }
 
 /** What the provider said when it took the message. */

@@ -1,6 +1,7 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { answeredSurvey, awaitsSurvey, recordSurveyOutcome, surveyScore } from '../campaigns/survey.js';
 import type { Clock } from '../clock.js';
-import { type Conversation, type Customer, MAX_ROUTING_DECISIONS } from '../schemas/index.js';
+import { type Conversation, type Customer, MAX_ROUTING_DECISIONS, mergedTags } from '../schemas/index.js';
 import { updateConversation } from '../store/conversations.js';
 import { getCustomer } from '../store/customers.js';
 import type { Db } from '../store/db.js';
@@ -44,6 +45,9 @@ export async function recordInboundActivity(
   const customer = await getCustomer(db, request.customerId);
   const conversation = await touchConversation(db, request, customer, router, clock);
   await touchCustomer(db, customer, request.occurredAt);
+  // This message answered the conversation's satisfaction survey: the customer and campaign learn it.
+  if (conversation.survey?.answeredAt === request.occurredAt)
+    await recordSurveyOutcome(db, conversation, clock);
   return conversation;
 }
 
@@ -55,6 +59,11 @@ async function touchConversation(
   clock: Clock,
 ): Promise<Conversation> {
   return updateConversation(db, request.conversationId, (stored) => {
+    // A reply of 1-5 to a satisfaction survey is its answer, not a new concern (shared/campaigns/survey.ts).
+    const score = awaitsSurvey(stored) ? surveyScore(request.content?.body) : undefined;
+    if (score !== undefined && stored.survey && request.occurredAt >= stored.survey.sentAt) {
+      return answeredSurvey(stored, score, request, clock.now(), router.definition);
+    }
     const conversation = stored.status === 'resolved' ? reopened(stored, request, router) : stored;
     if (conversation === undefined) return undefined;
     const alreadyApplied =
@@ -148,11 +157,14 @@ function routed(
   const priority = placing ? decision.priority : highest(before.priority, decision.priority);
   const skill = placing ? decision.skill : (before.skill ?? decision.skill);
   const moved = tier !== before.tier || priority !== before.priority;
+  // Tags only ever join: the conversation keeps those it has (an agent's among them) and gains the rules'.
+  const tags = decision.tags ? mergedTags(touched.tags, decision.tags) : touched.tags;
   return {
     ...touched,
     tier,
     priority,
     skill,
+    ...(tags ? { tags } : {}),
     ...(moved
       ? {
           slaPolicyVersion: decision.definitionVersion,

@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { ChannelSchema, IdSchema, IsoTimestampSchema, PrioritySchema, TierSchema } from './common.js';
+import { TagsSchema } from './tag.js';
 
 /** One routing decision: where the message put the concern and which rules fired, under which definition. */
 export const RoutingDecisionRecordSchema = z.strictObject({
@@ -36,6 +37,8 @@ export const EscalationSchema = z.strictObject({
     'resolution-breach',
     /** The e-level could not answer (or the customer wrote again about the answered concern). */
     'e-level-handoff',
+    /** A low satisfaction score reopened the resolved concern at tier 2. */
+    'service-recovery',
   ]),
   fromTier: TierSchema,
   toTier: TierSchema,
@@ -95,6 +98,26 @@ export const ConversationSchema = z.strictObject({
   assignee: z.optional(AssigneeSchema),
   /** Tier, skill and priority moves by agents and by missed service levels, newest last. */
   escalations: z.optional(z.array(EscalationSchema).check(z.maxLength(MAX_ESCALATIONS))),
+  /** A satisfaction survey sent after resolution (a follow-up campaign), waiting for its score. */
+  survey: z.optional(
+    z.strictObject({
+      campaignId: IdSchema,
+      recipientId: IdSchema,
+      sentAt: IsoTimestampSchema,
+      /** A score at or below this reopens the conversation at tier 2 (service recovery). */
+      recoverAtMost: z.number().check(z.int(), z.minimum(1), z.maximum(4)),
+      /** When the customer answered (then `satisfaction` holds the score). */
+      answeredAt: z.optional(IsoTimestampSchema),
+    }),
+  ),
+  /** The customer's satisfaction score for this conversation (1 worst to 5 best). */
+  satisfaction: z.optional(
+    z.strictObject({
+      score: z.number().check(z.int(), z.minimum(1), z.maximum(5)),
+      at: IsoTimestampSchema,
+      channel: ChannelSchema,
+    }),
+  ),
   /** The e-level's latest attempt on this concern. */
   eLevel: z.optional(ELevelAttemptSchema),
   subject: z.optional(z.string().check(z.maxLength(500))),
@@ -111,6 +134,8 @@ export const ConversationSchema = z.strictObject({
   resolutionCode: z.optional(z.string().check(z.maxLength(40))),
   /** When a message reopened it after it was resolved. */
   reopenedAt: z.optional(IsoTimestampSchema),
+  /** What the concern was about (`complaint`, `praise`, …), set by agents and routing rules; sorted. */
+  tags: z.optional(TagsSchema),
   updatedAt: IsoTimestampSchema,
 });
 export type Conversation = z.infer<typeof ConversationSchema>;

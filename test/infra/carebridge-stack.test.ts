@@ -62,7 +62,12 @@ const byName = (name: string): FunctionDefinition => {
 /** The logical id of the function built for a manifest entry (the stack describes it by name). */
 /** Invoked asynchronously (SNS, SES, an EventBridge schedule): retried, then kept in its own failure queue. */
 function isAsynchronous(definition: FunctionDefinition): boolean {
-  return definition.kind === 'topic' || definition.kind === 'mail' || definition.kind === 'schedule';
+  return (
+    definition.kind === 'topic' ||
+    definition.kind === 'mail' ||
+    definition.kind === 'schedule' ||
+    definition.kind === 'event'
+  );
 }
 
 /** Functions with a failure queue: asynchronous invocations, and stream consumers' on-failure destination. */
@@ -450,7 +455,7 @@ describe('CarebridgeStack', () => {
       }
     });
 
-    it('retries every topic, mail and schedule function twice, then sends the event to its own alarmed queue', () => {
+    it('retries every topic, mail, schedule and event function twice, then sends the event to its own alarmed queue', () => {
       const asynchronous = definitions.filter(isAsynchronous);
       template.resourceCountIs('AWS::Lambda::EventInvokeConfig', asynchronous.length);
       for (const definition of asynchronous) {
@@ -617,22 +622,43 @@ describe('CarebridgeStack', () => {
             .filter((statement) => JSON.stringify(statement.Resource).includes('*'))
             .flatMap((statement) => [statement.Action].flat()),
         );
-      expect([...wildcardActions(template)].sort()).toEqual([
-        'dynamodb:ListStreams',
-        'execute-api:ManageConnections',
-        's3:GetObject',
-        'xray:PutTelemetryRecords',
-        'xray:PutTraceSegments',
-      ]);
-      expect([...wildcardActions(full)].sort()).toEqual([
-        'dynamodb:ListStreams',
-        'execute-api:ManageConnections',
-        's3:GetObject',
-        'ses:SetActiveReceiptRuleSet',
-        'sms-voice:SendTextMessage',
-        'xray:PutTelemetryRecords',
-        'xray:PutTraceSegments',
-      ]);
+      // The campaign state machine's log delivery and tracing; stopping a campaign's execution.
+      const campaignWildcards = [
+        'logs:CreateLogDelivery',
+        'logs:DeleteLogDelivery',
+        'logs:DescribeLogGroups',
+        'logs:DescribeResourcePolicies',
+        'logs:GetLogDelivery',
+        'logs:ListLogDeliveries',
+        'logs:PutResourcePolicy',
+        'logs:UpdateLogDelivery',
+        'states:DescribeExecution',
+        'states:StopExecution',
+        'xray:GetSamplingRules',
+        'xray:GetSamplingTargets',
+      ];
+      expect([...wildcardActions(template)].sort()).toEqual(
+        [
+          'dynamodb:ListStreams',
+          'execute-api:ManageConnections',
+          's3:GetObject',
+          'xray:PutTelemetryRecords',
+          'xray:PutTraceSegments',
+          ...campaignWildcards,
+        ].sort(),
+      );
+      expect([...wildcardActions(full)].sort()).toEqual(
+        [
+          'dynamodb:ListStreams',
+          'execute-api:ManageConnections',
+          's3:GetObject',
+          'ses:SetActiveReceiptRuleSet',
+          'sms-voice:SendTextMessage',
+          'xray:PutTelemetryRecords',
+          'xray:PutTraceSegments',
+          ...campaignWildcards,
+        ].sort(),
+      );
     });
   });
 
@@ -761,8 +787,9 @@ describe('CarebridgeStack', () => {
     );
 
     const streamConsumers = definitions.filter((definition) => definition.kind === 'stream');
-    // X-Ray on every function; dynamodb:ListStreams on each stream consumer.
-    expect(count('AwsSolutions-IAM5[Resource::*]')).toBe(definitions.length + streamConsumers.length);
+    // X-Ray on every function; dynamodb:ListStreams on each stream consumer; the campaign state machine's
+    // log delivery and tracing.
+    expect(count('AwsSolutions-IAM5[Resource::*]')).toBe(definitions.length + streamConsumers.length + 1);
     expect(count('AwsSolutions-APIG4')).toBe(publicRoutes.length + websocketRoutes.length);
     expect(count('AwsSolutions-SMG4')).toBe(3);
     expect(count('AwsSolutions-S1')).toBe(1);

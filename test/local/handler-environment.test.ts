@@ -14,8 +14,13 @@ const world: LocalWorld = {
     ses: 'http://127.0.0.1:3',
     eum: 'http://127.0.0.1:3000/local/eum',
     eventbridge: 'http://127.0.0.1:4',
+    sfn: 'http://127.0.0.1:5',
   },
   eventBusName: 'carebridge-local',
+  campaigns: {
+    stateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:carebridge-local-campaigns',
+    unsubscribeUrl: 'http://127.0.0.1:3000/v1/unsubscribe',
+  },
   queueUrls: new Map([
     ['routing', 'http://127.0.0.1:2/000000000000/carebridge-local-routing'],
     ['chat-fallback', 'http://127.0.0.1:2/000000000000/carebridge-local-chat-fallback'],
@@ -119,6 +124,9 @@ describe('handler environment', () => {
       AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2: 'http://127.0.0.1:3000/local/eum',
       AWS_ENDPOINT_URL_EVENTBRIDGE: 'http://127.0.0.1:4',
       EVENT_BUS_NAME: 'carebridge-local',
+      AWS_ENDPOINT_URL_SFN: 'http://127.0.0.1:5',
+      CAMPAIGN_STATE_MACHINE_ARN:
+        'arn:aws:states:us-east-1:000000000000:stateMachine:carebridge-local-campaigns',
       TIER_1_QUEUE_URL: 'http://127.0.0.1:2/000000000000/carebridge-local-tier-1.fifo',
       CHAT_FALLBACK_QUEUE_URL: 'http://127.0.0.1:2/000000000000/carebridge-local-chat-fallback',
       TWILIO_API_BASE_URL: 'http://127.0.0.1:3000/local/twilio',

@@ -69,6 +69,8 @@ const PUBLIC_ROUTE_AUTHENTICATION: Readonly<Record<Exclude<RouteAuth, 'staff'>, 
     'any website visitor may start a chat session: the handler stores nothing and only signs a visitor token for a new random visitor id (body capped at 4 KB, strictly validated); the route is throttled.',
   public:
     'the OpenAPI description of the API is public by design: the handler serves a static document that holds no data, only the shape of the API; the route is throttled.',
+  'unsubscribe-link':
+    "opened from a campaign message's unsubscribe link or posted by the reader's mail provider (RFC 8058 one-click): the handler requires the link's token in ?token=, HS256 signed with the identity secret from Secrets Manager, audience carebridge-unsubscribe, expires after 30 days, and refuses a forged (400) or expired (410) token; GET changes nothing; the access log does not record the query string, and the route is throttled.",
   'verification-link':
     'opened from an email verification link: the handler requires the token of a link mailed to that address (in ?token= or in the body of the confirm form), HS256 signed with the identity secret from Secrets Manager, audience carebridge-identity-verification, expires after 24 h, and refuses a missing, forged or expired token; the access log does not record the query string, and the route is throttled.',
 };

@@ -13,6 +13,8 @@ export interface TextEmail {
   readonly references?: readonly string[] | undefined;
   readonly date: Date;
   readonly text: string;
+  /** RFC 8058 one-click unsubscribe (campaign email): `List-Unsubscribe` and `List-Unsubscribe-Post`. */
+  readonly listUnsubscribe?: { readonly url: string } | undefined;
 }
 
 /**
@@ -32,6 +34,12 @@ export function buildTextEmail(email: TextEmail): Buffer {
     ...(email.inReplyTo ? [`In-Reply-To: ${headerSafe(email.inReplyTo)}`] : []),
     ...(email.references && email.references.length > 0
       ? [foldTokens('References', email.references.map(headerSafe))]
+      : []),
+    ...(email.listUnsubscribe
+      ? [
+          `List-Unsubscribe: <${headerSafe(email.listUnsubscribe.url).replace(/[<>\s]/g, '')}>`,
+          'List-Unsubscribe-Post: List-Unsubscribe=One-Click',
+        ]
       : []),
     'MIME-Version: 1.0',
     'Content-Type: text/plain; charset=utf-8',

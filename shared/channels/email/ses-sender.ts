@@ -59,8 +59,10 @@ export function sesEmailSender(config: SesEmailSenderConfig): ChannelSender {
         interactionId: envelope.interactionId,
         createdAt: config.clock.now(),
       });
+      // A marketing message belongs to no conversation: a reply to it opens one, so no thread is recorded.
+      const threaded = envelope.marketing === undefined;
       const ownKey = threadKeyOf(messageId);
-      if (ownKey) await putEmailThreadRefs(config.db, [ref(ownKey)]);
+      if (ownKey && threaded) await putEmailThreadRefs(config.db, [ref(ownKey)]);
 
       const subject = emailSubject(envelope);
       const raw = buildTextEmail({
@@ -73,6 +75,9 @@ export function sesEmailSender(config: SesEmailSenderConfig): ChannelSender {
         references: references.map((id) => `<${id}>`),
         date: new Date(config.clock.now()),
         text: envelope.body,
+        listUnsubscribe: envelope.marketing?.unsubscribeUrl
+          ? { url: envelope.marketing.unsubscribeUrl }
+          : undefined,
       });
       let sesMessageId: string | undefined;
       try {
@@ -93,10 +98,12 @@ export function sesEmailSender(config: SesEmailSenderConfig): ChannelSender {
       }
       if (!sesMessageId) throw new EmailProviderError(undefined, 'SES returned no message id');
 
-      try {
-        await putEmailThreadRefs(config.db, [ref(sesThreadKey(sesMessageId))]);
-      } catch (error) {
-        config.onThreadingError?.(error);
+      if (threaded) {
+        try {
+          await putEmailThreadRefs(config.db, [ref(sesThreadKey(sesMessageId))]);
+        } catch (error) {
+          config.onThreadingError?.(error);
+        }
       }
       return { providerMessageId: sesMessageId, status: 'sent', providerRefs: { messageId } };
     },
