@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import * as z from 'zod';
+import type { CampaignFigures } from './campaigns.js';
 import type { FunctionShare } from './ingest.js';
 import { round } from './stats.js';
 
@@ -172,17 +173,7 @@ export interface CampaignCost {
 /** Prices a campaign run's per-recipient figures (bench/campaigns.ts) per million recipients. */
 export function campaignCostPerMillion(
   prices: Prices,
-  figures: {
-    readonly transitions: number;
-    readonly lambdaInvocations: number;
-    readonly writeUnits: number;
-    readonly readUnits: number;
-    readonly sqsRequests: number;
-    readonly sesEmails: number;
-    /** In-process handler milliseconds per recipient (all invocations). */
-    readonly handlerMs: number;
-    readonly logBytes: number;
-  },
+  figures: Omit<CampaignFigures['perRecipient'], 'dynamodbRequests'>,
   memoryMb: number,
 ): CampaignCost {
   const perMillion = 1_000_000;

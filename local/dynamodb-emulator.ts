@@ -53,6 +53,7 @@ import {
   type WriteTarget,
 } from './dynamodb-stream-records.js';
 import { type FaultInjector, NO_FAULTS } from './faults.js';
+import { readBody } from './request-body.js';
 
 export type { StreamRecordListener, StreamSubscriptionOptions } from './dynamodb-stream-records.js';
 
@@ -208,7 +209,7 @@ async function handleHttpRequest(
   response: ServerResponse,
 ): Promise<void> {
   try {
-    const body = await readBody(request);
+    const body = await readBody(request, MAX_REQUEST_BYTES);
     if (body === undefined) {
       response.statusCode = 413;
       response.end();
@@ -241,26 +242,6 @@ async function handleHttpRequest(
   } catch (error) {
     if (!response.headersSent) sendJson(response, 500, toApiError(error).body, 'application/x-amz-json-1.0');
   }
-}
-
-/** The body as text, or undefined when it exceeds dynalite's 16 MB request limit. */
-function readBody(request: IncomingMessage): Promise<string | undefined> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    request.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_REQUEST_BYTES) {
-        request.removeAllListeners('data');
-        request.resume();
-        resolve(undefined);
-        return;
-      }
-      chunks.push(chunk);
-    });
-    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    request.on('error', reject);
-  });
 }
 
 function parseJsonObject(body: string): Record<string, unknown> {

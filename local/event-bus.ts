@@ -6,6 +6,7 @@ import * as z from 'zod';
 import { type AsyncFailure, type AsyncInvoker, createAsyncInvoker } from './async-invoker.js';
 import { compileEventPattern, type EventMatcher } from './event-pattern.js';
 import { createLambdaContext } from './lambda-context.js';
+import { readBody } from './request-body.js';
 
 /**
  * A local EventBridge: `PutEvents` over the AWS JSON 1.1 protocol on 127.0.0.1 (point the SDK at it with
@@ -264,11 +265,11 @@ async function handleRequest(
 ): Promise<void> {
   const path = new URL(request.url ?? '/', 'http://127.0.0.1').pathname;
   if (request.method === 'GET' && path === '/events') {
-    await readBody(request);
+    await readBody(request, MAX_REQUEST_BYTES);
     sendJson(response, 200, { events: log() }, 'application/json');
     return;
   }
-  const body = await readBody(request);
+  const body = await readBody(request, MAX_REQUEST_BYTES);
   if (body === undefined) {
     sendJson(response, 413, { __type: 'ValidationException', message: 'The request is too large' });
     return;
@@ -380,26 +381,6 @@ function parseJson(body: string): unknown {
   } catch {
     throw new BusApiError(400, 'SerializationException', 'The request body is not JSON');
   }
-}
-
-/** The body as text, or undefined when it exceeds the request limit. */
-function readBody(request: IncomingMessage): Promise<string | undefined> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    request.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_REQUEST_BYTES) {
-        request.removeAllListeners('data');
-        request.resume();
-        resolve(undefined);
-        return;
-      }
-      chunks.push(chunk);
-    });
-    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    request.on('error', reject);
-  });
 }
 
 function sendJson(response: ServerResponse, statusCode: number, body: unknown, contentType = JSON_1_1): void {

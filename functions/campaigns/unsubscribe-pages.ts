@@ -1,5 +1,6 @@
 import type { UnsubscribeLinkError } from '../../shared/campaigns/unsubscribe-link.js';
 import type { ConsentChannel } from '../../shared/schemas/index.js';
+import { htmlPage } from '../lib/html-page.js';
 import type { HttpResult } from '../lib/http.js';
 
 /**
@@ -8,41 +9,20 @@ import type { HttpResult } from '../lib/http.js';
  * they load nothing from elsewhere.
  */
 
-const ESCAPES: Record<string, string> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-};
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (character) => ESCAPES[character] ?? character);
-}
-
 const MESSAGES_OF: Record<ConsentChannel, string> = {
   email: 'emails',
   sms: 'text messages',
   chat: 'chat messages',
 };
 
-/** A page with a title, a paragraph and optionally the one-click form, posted back to this very URL. */
+/** A page with a title, a paragraph and optionally the one-click form RFC 8058 defines, posted back here. */
 function page(statusCode: number, title: string, text: string, withForm = false): HttpResult {
-  // No action: the form posts to the page's own URL, token included, with the body RFC 8058 defines.
-  const form = withForm
-    ? '<form method="post"><input type="hidden" name="List-Unsubscribe" value="One-Click"><button type="submit">Unsubscribe</button></form>'
-    : '';
-  return {
+  return htmlPage(
     statusCode,
-    headers: {
-      'content-type': 'text/html; charset=utf-8',
-      'cache-control': 'no-store',
-      'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
-      'referrer-policy': 'no-referrer',
-      'x-frame-options': 'DENY',
-    },
-    body: `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${escapeHtml(title)}</title><style>body{font:16px/1.5 system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem}button{font:inherit;padding:.5rem 1.5rem}</style></head><body><h1>${escapeHtml(title)}</h1><p>${escapeHtml(text)}</p>${form}</body></html>`,
-  };
+    title,
+    text,
+    withForm ? { field: 'List-Unsubscribe', value: 'One-Click', button: 'Unsubscribe' } : undefined,
+  );
 }
 
 /** The page the link opens: asks to confirm, changes nothing. */

@@ -4,6 +4,7 @@ import type { Clock } from '../clock.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { IdSchema, IsoTimestampSchema } from '../schemas/index.js';
 import type { Db } from '../store/db.js';
+import { replaceIfUnchanged } from '../store/replace-item.js';
 import { TABLE_KEYS } from '../store/table-definition.js';
 import { conditionFailedItem } from '../store/write-errors.js';
 import {
@@ -306,20 +307,7 @@ export async function getRecipient(
  * someone did (a duplicate delivery working the same step), and the caller leaves it alone.
  */
 export async function replaceRecipient(db: Db, next: Recipient, readUpdatedAt: string): Promise<boolean> {
-  try {
-    await db.doc.send(
-      new PutCommand({
-        TableName: db.tableName,
-        Item: recipientItem(next),
-        ConditionExpression: 'updatedAt = :read',
-        ExpressionAttributeValues: { ':read': readUpdatedAt },
-      }),
-    );
-    return true;
-  } catch (error) {
-    if (conditionFailedItem(error) === null) throw error;
-    return false;
-  }
+  return replaceIfUnchanged(db, recipientItem(next), readUpdatedAt);
 }
 
 /** Access pattern "recipients due by `now`": Query gsi2 `CAMPAIGN_DUE#<id>`, sort key up to now. */

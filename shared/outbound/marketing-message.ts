@@ -1,8 +1,8 @@
 import type { Clock } from '../clock.js';
-import { DeliveryError, NotDeliverableError } from '../errors.js';
+import { NotDeliverableError } from '../errors.js';
 import type { IdentityRef, Interaction, TrustedIdentity } from '../schemas/index.js';
 import type { Db } from '../store/db.js';
-import { putOutboundInteraction, recordDelivery } from '../store/interactions.js';
+import { deliverRecorded } from './deliver.js';
 import { outboundInteraction } from './outbound-interaction.js';
 import type { ReplyChannel, Senders } from './sender.js';
 
@@ -65,17 +65,5 @@ export async function sendMarketingMessage(
     },
     clock.now(),
   );
-  await putOutboundInteraction(db, interaction);
-  let receipt: Awaited<ReturnType<typeof sender.send>>;
-  try {
-    receipt = await sender.send(envelope);
-  } catch (error) {
-    await recordDelivery(db, interactionId, 'failed');
-    throw error instanceof DeliveryError
-      ? error
-      : new DeliveryError(`the ${message.channel} provider failed`, { cause: error });
-  }
-  const providerRefs = { providerId: receipt.providerMessageId, ...receipt.providerRefs };
-  await recordDelivery(db, interactionId, receipt.status, providerRefs);
-  return { ...interaction, deliveryStatus: receipt.status, providerRefs };
+  return deliverRecorded(db, sender, interaction, envelope);
 }

@@ -1,12 +1,13 @@
 import type { Clock } from '../clock.js';
-import { DeliveryError, NotDeliverableError } from '../errors.js';
+import { NotDeliverableError } from '../errors.js';
 import type { Interaction } from '../schemas/index.js';
 import { getConversation, updateConversation } from '../store/conversations.js';
 import { getCustomer } from '../store/customers.js';
 import type { Db } from '../store/db.js';
 import { getIdentities } from '../store/identities.js';
-import { conversationInbound, putOutboundInteraction, recordDelivery } from '../store/interactions.js';
+import { conversationInbound } from '../store/interactions.js';
 import { assertDeliverable, replyAddress, replyChannel } from './choose-recipient.js';
+import { deliverRecorded } from './deliver.js';
 import { outboundInteraction } from './outbound-interaction.js';
 import type { OutboundEnvelope, ReplyChannel, Senders } from './sender.js';
 
@@ -72,19 +73,7 @@ export async function sendReply(
     },
     now,
   );
-  await putOutboundInteraction(db, interaction);
-
-  let receipt: Awaited<ReturnType<typeof sender.send>>;
-  try {
-    receipt = await sender.send(envelope);
-  } catch (error) {
-    await recordDelivery(db, interactionId, 'failed');
-    throw error instanceof DeliveryError
-      ? error
-      : new DeliveryError(`the ${channel} provider failed`, { cause: error });
-  }
-  const providerRefs = { providerId: receipt.providerMessageId, ...receipt.providerRefs };
-  await recordDelivery(db, interactionId, receipt.status, providerRefs);
+  const delivered = await deliverRecorded(db, sender, interaction, envelope);
 
   await updateConversation(db, conversation.conversationId, (current) => ({
     ...current,
@@ -93,5 +82,5 @@ export async function sendReply(
     lastOutboundAt: now,
     updatedAt: clock.now(),
   }));
-  return { ...interaction, deliveryStatus: receipt.status, providerRefs };
+  return delivered;
 }

@@ -1,10 +1,10 @@
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { ContentionError, NotFoundError } from '../errors.js';
 import type { Conversation } from '../schemas/index.js';
 import type { Db } from './db.js';
 import { conversationFromItem, conversationItem } from './items.js';
 import { conversationKey } from './keys.js';
-import { conditionFailedItem } from './write-errors.js';
+import { replaceIfUnchanged } from './replace-item.js';
 
 /** Access pattern "conversation by id". Throws NotFoundError for an unknown id. */
 export async function getConversation(
@@ -32,20 +32,7 @@ export async function replaceConversation(
   next: Conversation,
   readUpdatedAt: string,
 ): Promise<boolean> {
-  try {
-    await db.doc.send(
-      new PutCommand({
-        TableName: db.tableName,
-        Item: conversationItem(next),
-        ConditionExpression: 'updatedAt = :read',
-        ExpressionAttributeValues: { ':read': readUpdatedAt },
-      }),
-    );
-    return true;
-  } catch (error) {
-    if (conditionFailedItem(error) === null) throw error;
-    return false;
-  }
+  return replaceIfUnchanged(db, conversationItem(next), readUpdatedAt);
 }
 
 const MAX_UPDATE_ATTEMPTS = 4;
