@@ -21,7 +21,9 @@ export const handler = middy<EventBridgeEvent<string, unknown>, void>()
   .use(injectLambdaContext(logger))
   .handler(async (event) => {
     if (event['detail-type'] === 'conversation.resolved') {
-      const enrolled = await enrolResolved(db, ResolvedEventSchema.parse(event.detail), systemClock);
+      const resolved = ResolvedEventSchema.parse(event.detail);
+      logger.setCorrelationId(resolved.conversationId);
+      const enrolled = await enrolResolved(db, resolved, systemClock);
       if (enrolled > 0) logger.info('follow-up enrolments', { enrolled });
       return;
     }

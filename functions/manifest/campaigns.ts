@@ -75,6 +75,14 @@ export const CAMPAIGN_FUNCTIONS = [
     timeoutSeconds: 30,
   },
   {
+    // Recurring retention campaigns (a weekly sweep): enrols the segment again when the next round is due.
+    kind: 'schedule',
+    name: 'campaigns-recur',
+    entry: 'functions/campaigns/recur.ts',
+    everyMinutes: 60,
+    access: { table: 'write', startsCampaigns: true },
+  },
+  {
     // Follow-up campaigns enrol resolved conversations; a missed service level holds retention back.
     kind: 'event',
     name: 'campaigns-events',

@@ -108,6 +108,13 @@ export const CampaignDraftSchema = z
     suppression: z.optional(SuppressionPolicySchema),
     /** Email and chat: false lets customers who never decided be written to (soft opt-in). Default true. */
     consentRequired: z.optional(z.boolean()),
+    /**
+     * Retention: enrol the segment again every `everyDays` while the campaign runs (a weekly sweep: 7),
+     * so customers who fell quiet since join; nobody is enrolled twice.
+     */
+    recurrence: z.optional(
+      z.strictObject({ everyDays: z.number().check(z.int(), z.minimum(1), z.maximum(365)) }),
+    ),
   })
   .check(
     z.superRefine((draft, context) => {
@@ -117,6 +124,14 @@ export const CampaignDraftSchema = z
           input: draft,
           path: ['segment'],
           message: 'a retention campaign needs a segment',
+        });
+      }
+      if (draft.kind === 'followup' && draft.recurrence !== undefined) {
+        context.addIssue({
+          code: 'custom',
+          input: draft,
+          path: ['recurrence'],
+          message: 'a follow-up campaign runs on every resolution; only retention recurs',
         });
       }
       if (draft.kind === 'followup' && draft.segment !== undefined) {
@@ -182,6 +197,9 @@ export const StoredCampaignSchema = z.strictObject({
   createdAt: IsoTimestampSchema,
   updatedAt: IsoTimestampSchema,
   launchedAt: z.optional(IsoTimestampSchema),
+  /** The latest enrolment of the segment (launch, then each recurrence) and how many there were. */
+  lastEnrolledAt: z.optional(IsoTimestampSchema),
+  enrolments: z.optional(z.number().check(z.int(), z.nonnegative())),
   /** The orchestrating state machine execution (Step Functions), once launched. */
   executionArn: z.optional(z.string().check(z.maxLength(2048))),
 });

@@ -15,7 +15,7 @@ import {
   getCampaign,
   nextDue,
   type Recipient,
-  runningFollowups,
+  runningCampaigns,
   transitionCampaign,
 } from './store.js';
 import { entering, type RecipientJob } from './work.js';
@@ -29,8 +29,11 @@ import { entering, type RecipientJob } from './work.js';
 
 /** Starts and stops the orchestration of one campaign (Step Functions on AWS and locally). */
 export interface Orchestrator {
-  /** Starts the campaign's execution; returns its id (execution ARN). Idempotent per campaign. */
-  start(campaign: StoredCampaign): Promise<string>;
+  /**
+   * Starts an execution for the campaign's enrolment number `round` (0 at launch, then each recurrence);
+   * returns its id (execution ARN). Idempotent per campaign and round.
+   */
+  start(campaign: StoredCampaign, round: number): Promise<string>;
   /** Stops it (cancel). */
   stop(executionArn: string): Promise<void>;
 }
@@ -57,8 +60,12 @@ export async function launchCampaign(
   clock: Clock,
 ): Promise<StoredCampaign> {
   const now = clock.now();
-  const running = await transitionCampaign(db, campaignId, ['draft'], 'running', now, { launchedAt: now });
-  const executionArn = await orchestrator.start(running);
+  const running = await transitionCampaign(db, campaignId, ['draft'], 'running', now, {
+    launchedAt: now,
+    lastEnrolledAt: now,
+    enrolments: 1,
+  });
+  const executionArn = await orchestrator.start(running, 0);
   return transitionCampaign(db, campaignId, ['running'], 'running', clock.now(), { executionArn });
 }
 
@@ -99,7 +106,8 @@ export async function enrolPage(
     return { campaignId: campaign.campaignId, done: true };
   }
   const page = await readSegment(db, segment, {
-    now: campaign.launchedAt ?? clock.now(),
+    // The cutoff of this enrolment (launch or recurrence), the same on every page.
+    now: campaign.lastEnrolledAt ?? campaign.launchedAt ?? clock.now(),
     pageSize: ENROL_PAGE,
     ...(input.cursor ? { cursor: input.cursor } : {}),
   });
@@ -180,6 +188,10 @@ export async function sendWave(
   }
   if (due.length > 0) return running(MIN_WAIT_SECONDS);
   const next = await nextDue(db, campaign.campaignId);
+  // A recurring campaign stays running: its next enrolment starts an execution of its own.
+  if (next === undefined && campaign.draft.kind === 'retention' && campaign.draft.recurrence !== undefined) {
+    return { campaignId: campaign.campaignId, state: 'finished', waitSeconds: 0 };
+  }
   if (next === undefined && campaign.draft.kind === 'retention') {
     await transitionCampaign(db, campaign.campaignId, ['running'], 'completed', clock.now());
     return { campaignId: campaign.campaignId, state: 'finished', waitSeconds: 0 };
@@ -189,6 +201,38 @@ export async function sendWave(
 
 function job(campaign: StoredCampaign, recipientId: string): RecipientJob {
   return { campaignId: campaign.campaignId, recipientId };
+}
+
+/**
+ * The recurrence sweep (a schedule, hourly): every running retention campaign with a `recurrence` whose
+ * next enrolment is due gets an execution of its own that enrols the segment again (members already
+ * enrolled are skipped) and sends to the new ones. Returns the campaigns started.
+ */
+export async function startRecurrences(db: Db, orchestrator: Orchestrator, clock: Clock): Promise<string[]> {
+  const started: string[] = [];
+  for (const campaign of await runningCampaigns(db, 'retention')) {
+    const everyDays = campaign.draft.recurrence?.everyDays;
+    if (everyDays === undefined) continue;
+    const last = campaign.lastEnrolledAt ?? campaign.launchedAt;
+    const now = clock.now();
+    if (last !== undefined && Date.parse(now) - Date.parse(last) < everyDays * 86_400_000) continue;
+    const round = campaign.enrolments ?? 1;
+    // Recorded first: a failed start is retried by the next sweep under the same name, so it starts once.
+    let updated: StoredCampaign;
+    try {
+      updated = await transitionCampaign(db, campaign.campaignId, ['running'], 'running', now, {
+        lastEnrolledAt: now,
+        enrolments: round + 1,
+      });
+    } catch (error) {
+      // Paused or cancelled meanwhile.
+      if (error instanceof ConflictError) continue;
+      throw error;
+    }
+    await orchestrator.start(updated, round);
+    started.push(campaign.campaignId);
+  }
+  return started;
 }
 
 /** The `conversation.resolved` event as the follow-up trigger reads it (ids only). */
@@ -210,7 +254,7 @@ export async function enrolResolved(
   clock: Clock,
 ): Promise<number> {
   let enrolled = 0;
-  for (const campaign of await runningFollowups(db)) {
+  for (const campaign of await runningCampaigns(db, 'followup')) {
     const now = clock.now();
     // The follow-up's first wait counts from the resolution, however late the event arrives.
     const startAt = event.occurredAt < now ? event.occurredAt : now;

@@ -2,17 +2,17 @@ import { type SFNClient, StartExecutionCommand, StopExecutionCommand } from '@aw
 import type { Orchestrator } from './orchestration.js';
 
 /**
- * The orchestrator on Step Functions: one Standard execution per campaign, named by the campaign id, so
- * a retried launch finds the execution it started (StartExecution is idempotent for the same name and
- * input) instead of starting a second one.
+ * The orchestrator on Step Functions: one Standard execution per campaign enrolment, named by the
+ * campaign id (and the round of a recurrence), so a retried start finds the execution it started
+ * (StartExecution is idempotent for the same name and input) instead of starting a second one.
  */
 export function stepFunctionsOrchestrator(sfn: SFNClient, stateMachineArn: string): Orchestrator {
   return {
-    async start(campaign) {
+    async start(campaign, round) {
       const output = await sfn.send(
         new StartExecutionCommand({
           stateMachineArn,
-          name: campaign.campaignId,
+          name: round === 0 ? campaign.campaignId : `${campaign.campaignId}-${round}`,
           input: JSON.stringify({ campaignId: campaign.campaignId }),
         }),
       );

@@ -4,6 +4,7 @@ import type { Clock } from '../clock.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { IdSchema, IsoTimestampSchema } from '../schemas/index.js';
 import type { Db } from '../store/db.js';
+import { queryPages } from '../store/query-pages.js';
 import { replaceIfUnchanged } from '../store/replace-item.js';
 import { TABLE_KEYS } from '../store/table-definition.js';
 import { conditionFailedItem } from '../store/write-errors.js';
@@ -157,7 +158,7 @@ export async function transitionCampaign(
   from: readonly CampaignStatus[],
   to: CampaignStatus,
   now: string,
-  extra: { readonly launchedAt?: string; readonly executionArn?: string } = {},
+  extra: Partial<Pick<StoredCampaign, 'launchedAt' | 'executionArn' | 'lastEnrolledAt' | 'enrolments'>> = {},
 ): Promise<StoredCampaign> {
   const current = await getCampaign(db, campaignId, true);
   if (!from.includes(current.status)) {
@@ -181,17 +182,18 @@ export async function transitionCampaign(
   return next;
 }
 
-/** Access pattern "running follow-up campaigns": Query gsi1 `CAMPAIGNS`, `begins_with(gsi1sk, 'running#followup#')`. */
-export async function runningFollowups(db: Db): Promise<StoredCampaign[]> {
-  const output = await db.doc.send(
-    new QueryCommand({
-      TableName: db.tableName,
+/** Access pattern "running campaigns of a kind": Query gsi1 `CAMPAIGNS`, `begins_with(gsi1sk, 'running#<kind>#')`. */
+export async function runningCampaigns(db: Db, kind: CampaignDraft['kind']): Promise<StoredCampaign[]> {
+  const items = await queryPages(
+    db,
+    {
       IndexName: 'gsi1',
       KeyConditionExpression: 'gsi1pk = :campaigns AND begins_with(gsi1sk, :running)',
-      ExpressionAttributeValues: { ':campaigns': CAMPAIGNS_PARTITION, ':running': 'running#followup#' },
-    }),
+      ExpressionAttributeValues: { ':campaigns': CAMPAIGNS_PARTITION, ':running': `running#${kind}#` },
+    },
+    10,
   );
-  return (output.Items ?? []).map((item) => StoredCampaignSchema.parse(withoutStorage(item)));
+  return items.map((item) => StoredCampaignSchema.parse(withoutStorage(item)));
 }
 
 // ---------------------------------------------------------------------------------------------------
