@@ -102,6 +102,7 @@ export function functionEnv(name: string): NodeJS.ProcessEnv {
     campaigns: {
       stateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:carebridge-bench-campaigns',
       unsubscribeUrl: 'https://api.bench.example.com/v1/unsubscribe',
+      surveyUrl: 'https://api.bench.example.com/v1/surveys/answer',
     },
     queueUrls: new Map(
       QUEUES.map((queue) => [queue, `${UNUSED_ENDPOINT}/000000000000/carebridge-bench-${queue}`]),

@@ -10,6 +10,8 @@ import { ENV, type QueueName } from '../functions/manifest.js';
 export interface LocalWorld {
   readonly region: string;
   readonly logLevel: string;
+  /** Print the handlers' metrics (embedded metric format) on stdout; off unless asked, as one line a message would flood the console. */
+  readonly metrics?: boolean;
   readonly tableName: string;
   readonly endpoints: {
     readonly dynamodb: string;
@@ -28,7 +30,11 @@ export interface LocalWorld {
   /** The bus domain events go to. */
   readonly eventBusName: string;
   /** The campaign state machine, and the unsubscribe route's public URL. */
-  readonly campaigns: { readonly stateMachineArn: string; readonly unsubscribeUrl: string };
+  readonly campaigns: {
+    readonly stateMachineArn: string;
+    readonly unsubscribeUrl: string;
+    readonly surveyUrl: string;
+  };
   readonly inboundMail: { readonly bucket: string; readonly prefix: string };
   readonly supportEmail: { readonly address: string; readonly name: string };
   readonly twilio: {
@@ -73,10 +79,12 @@ export function handlerEnvironment(world: LocalWorld): Record<string, string> {
     AWS_ENDPOINT_URL_SFN: world.endpoints.sfn,
     POWERTOOLS_SERVICE_NAME: 'carebridge',
     POWERTOOLS_LOG_LEVEL: world.logLevel,
+    POWERTOOLS_METRICS_DISABLED: world.metrics ? 'false' : 'true',
     [ENV.table]: world.tableName,
     [ENV.eventBus]: world.eventBusName,
     [ENV.campaignStateMachine]: world.campaigns.stateMachineArn,
     [ENV.unsubscribeUrl]: world.campaigns.unsubscribeUrl,
+    [ENV.surveyUrl]: world.campaigns.surveyUrl,
     ...Object.fromEntries([...world.queueUrls].map(([name, url]) => [ENV.queueUrl(name), url])),
     [ENV.inboundMailBucket]: world.inboundMail.bucket,
     [ENV.inboundMailPrefix]: world.inboundMail.prefix,

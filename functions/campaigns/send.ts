@@ -4,6 +4,7 @@ import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { StoredCampaign } from '../../shared/campaigns/definition.js';
 import { addCounts, type CounterDelta } from '../../shared/campaigns/store.js';
+import { issueSurveyToken, surveyLinks } from '../../shared/campaigns/survey-link.js';
 import { issueUnsubscribeToken, unsubscribeUrl } from '../../shared/campaigns/unsubscribe-link.js';
 import { type CampaignWorkDeps, RecipientJobSchema, workRecipient } from '../../shared/campaigns/work.js';
 import { systemClock } from '../../shared/clock.js';
@@ -19,6 +20,7 @@ const db = createDb(requireEnv('TABLE_NAME'));
 const sqs = new SQSClient({});
 const tierQueues = { '1': requireEnv('TIER_1_QUEUE_URL') };
 const unsubscribeRoute = requireEnv('UNSUBSCRIBE_URL');
+const surveyRoute = requireEnv('SURVEY_URL');
 const identitySecret = lazily(loadIdentitySecret);
 const processor = new BatchProcessor(EventType.SQS);
 const deps: CampaignWorkDeps = {
@@ -27,6 +29,8 @@ const deps: CampaignWorkDeps = {
   clock: systemClock,
   unsubscribeUrl: async (claim) =>
     unsubscribeUrl(unsubscribeRoute, await issueUnsubscribeToken(await identitySecret(), claim, systemClock)),
+  surveyLinks: async (conversationId) =>
+    surveyLinks(surveyRoute, await issueSurveyToken(await identitySecret(), conversationId, systemClock)),
   handOff: (request) => sendToTier(sqs, tierQueues, request),
 };
 

@@ -47,6 +47,8 @@ export interface CampaignWorkDeps {
     channel: 'email' | 'sms' | 'chat';
     campaignId: string;
   }) => Promise<string>;
+  /** The five signed score links (1 to 5) of a conversation's survey email. */
+  readonly surveyLinks: (conversationId: string) => Promise<string[]>;
   /** Puts a new personal-contact conversation in tier 1's queue (push assignment). */
   readonly handOff: (request: TierRequest) => Promise<void>;
 }
@@ -414,7 +416,9 @@ async function surveyStep(
       channel,
       to,
       ...(template.subject !== undefined ? { subject: render(template.subject, customer) } : {}),
-      body: `${render(template.body, customer)}\n\n${SURVEY_PROMPT[channel]}`,
+      body: `${render(template.body, customer)}\n\n${
+        channel === 'email' ? await emailScoreLinks(deps, conversationId) : SURVEY_PROMPT[channel]
+      }`,
       campaignId: campaign.campaignId,
       conversationId,
     },
@@ -446,6 +450,17 @@ async function surveyStep(
     { stepId: step.id, result: `sent:${channel}` },
     claimed.updatedAt,
   );
+}
+
+/** The score links of a survey email, one line each; a reply with the digit counts too. */
+async function emailScoreLinks(deps: CampaignWorkDeps, conversationId: string): Promise<string> {
+  const links = await deps.surveyLinks(conversationId);
+  const labels = ['1 (poor)', '2', '3', '4', '5 (great)'];
+  return [
+    'Click your score:',
+    ...links.map((link, index) => `${labels[index]}: ${link}`),
+    'Or reply to this email with a number from 1 to 5.',
+  ].join('\n');
 }
 
 const SURVEY_PROMPT: Readonly<Record<ReplyChannel, string>> = {

@@ -293,9 +293,13 @@ describe('a retention campaign on the local stack', () => {
       const recipient = list.find((candidate) => candidate.customerId === customers.silent.customerId);
       return recipient?.status === 'done' ? recipient : undefined;
     }, 20_000);
-    const campaign = z
-      .object({ counters: z.record(z.string(), z.record(z.string(), z.number())) })
-      .parse((await call(`/v1/campaigns/${campaignId}`, { role: 'marketing' })).body);
+    // The worker adds a batch's counts once the batch is done.
+    const campaign = await eventually(async () => {
+      const view = z
+        .object({ counters: z.record(z.string(), z.record(z.string(), z.number())) })
+        .parse((await call(`/v1/campaigns/${campaignId}`, { role: 'marketing' })).body);
+      return view.counters['personal-contact'] ? view : undefined;
+    });
 
     expect(silent).toMatchObject({ outcome: 'escalated' });
     expect(campaign.counters.offer).toMatchObject({

@@ -20,6 +20,7 @@ const world: LocalWorld = {
   campaigns: {
     stateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:carebridge-local-campaigns',
     unsubscribeUrl: 'http://127.0.0.1:3000/v1/unsubscribe',
+    surveyUrl: 'http://127.0.0.1:3000/v1/surveys/answer',
   },
   queueUrls: new Map([
     ['routing', 'http://127.0.0.1:2/000000000000/carebridge-local-routing'],
