@@ -142,7 +142,7 @@ export async function startLocalStepFunctions(
     run.result.then(
       (output) => {
         const current = executions.get(executionArn);
-        if (!current || current.status !== 'RUNNING') return;
+        if (current?.status !== 'RUNNING') return;
         executions.set(executionArn, {
           ...current,
           status: output === null ? 'ABORTED' : 'SUCCEEDED',

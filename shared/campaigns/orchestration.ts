@@ -257,7 +257,7 @@ export async function enrolResolved(
   for (const campaign of await runningCampaigns(db, 'followup')) {
     const now = clock.now();
     // The follow-up's first wait counts from the resolution, however late the event arrives.
-    const startAt = event.occurredAt < now ? event.occurredAt : now;
+    const startAt = [event.occurredAt, now].sort()[0] ?? now;
     if (
       await enrolRecipient(db, newRecipient(campaign, event.customerId, event.conversationId, now, startAt))
     ) {

@@ -285,7 +285,7 @@ async function waitStep(
   return advance(
     deps,
     { ...rest, updatedAt: recipient.updatedAt },
-    { stepIndex: recipient.stepIndex + 1, nextDueAt: now },
+    entering(campaign, recipient.stepIndex + 1, now),
     { stepId: step.id, result: 'silent' },
     recipient.updatedAt,
   );

@@ -23,9 +23,10 @@ describe('the campaign state machine', () => {
       new CarebridgeStack(app, `carebridge-${stage}`, { stage, ...settings }),
     );
     const [machine] = Object.values(template.findResources('AWS::StepFunctions::StateMachine'));
+    // The definition substitutions Step Functions fills in at deploy time.
     const synthesized = String(machine?.Properties.DefinitionString)
-      .replace('${Enrol}', ARN('campaigns-enrol'))
-      .replace('${SendWave}', ARN('campaigns-wave'));
+      .replace(/\$\{Enrol\}/, ARN('campaigns-enrol'))
+      .replace(/\$\{SendWave\}/, ARN('campaigns-wave'));
 
     for (const definition of [
       campaignStateMachineDefinition({ enrol: ARN('campaigns-enrol'), wave: ARN('campaigns-wave') }),

@@ -8,6 +8,14 @@ import { ENV } from '../../../functions/manifest.js';
 import { campaignStateMachineDefinition } from '../campaign-state-machine.js';
 import { acknowledgeWildcardResource } from '../nag.js';
 
+/** The task ARNs as Step Functions definition substitutions (`DefinitionSubstitutions` fills them in). */
+const SUBSTITUTED = {
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a definition substitution, not a template string.
+  enrol: '${Enrol}',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a definition substitution, not a template string.
+  wave: '${SendWave}',
+};
+
 export interface CampaignOrchestrationProps {
   /** The functions of the Task states. */
   readonly enrol: IFunction;
@@ -34,9 +42,7 @@ export class CampaignOrchestration extends Construct {
     this.stateMachine = new StateMachine(this, 'StateMachine', {
       stateMachineType: StateMachineType.STANDARD,
       comment: 'carebridge campaigns: one execution per launched campaign (docs/campaigns.md)',
-      definitionBody: DefinitionBody.fromString(
-        JSON.stringify(campaignStateMachineDefinition({ enrol: '${Enrol}', wave: '${SendWave}' })),
-      ),
+      definitionBody: DefinitionBody.fromString(JSON.stringify(campaignStateMachineDefinition(SUBSTITUTED))),
       definitionSubstitutions: { Enrol: props.enrol.functionArn, SendWave: props.wave.functionArn },
       logs: { destination: logGroup, level: LogLevel.ALL, includeExecutionData: false },
       tracingEnabled: true,

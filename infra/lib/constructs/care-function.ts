@@ -37,6 +37,12 @@ export interface CareFunctionProps {
    * @default RemovalPolicy.RETAIN
    */
   readonly logRemovalPolicy?: RemovalPolicy;
+  /**
+   * Where the function's log group is created (e.g. a nested stack holding every function's log group,
+   * which keeps the stack under CloudFormation's resource limit).
+   * @default - beside the function
+   */
+  readonly logScope?: Construct;
   /** Environment variables besides the ones every function gets. */
   readonly environment?: Readonly<Record<string, string>>;
 }
@@ -55,7 +61,7 @@ export class CareFunction extends Construct {
   constructor(scope: Construct, id: string, props: CareFunctionProps) {
     super(scope, id);
     this.timeout = props.timeout ?? Duration.seconds(10);
-    this.logGroup = new LogGroup(this, 'Logs', {
+    this.logGroup = new LogGroup(props.logScope ?? this, props.logScope ? `${id}Logs` : 'Logs', {
       retention: props.logRetention ?? RetentionDays.ONE_MONTH,
       removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.RETAIN,
     });

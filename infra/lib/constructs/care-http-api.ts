@@ -1,4 +1,4 @@
-import { Lazy, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Lazy, NestedStack, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
   type CfnStage,
@@ -71,6 +71,8 @@ const PUBLIC_ROUTE_AUTHENTICATION: Readonly<Record<Exclude<RouteAuth, 'staff'>, 
     'the OpenAPI description of the API is public by design: the handler serves a static document that holds no data, only the shape of the API; the route is throttled.',
   'unsubscribe-link':
     "opened from a campaign message's unsubscribe link or posted by the reader's mail provider (RFC 8058 one-click): the handler requires the link's token in ?token=, HS256 signed with the identity secret from Secrets Manager, audience carebridge-unsubscribe, expires after 30 days, and refuses a forged (400) or expired (410) token; GET changes nothing; the access log does not record the query string, and the route is throttled.",
+  'survey-link':
+    "opened from a satisfaction survey email's score link: the handler requires the link's token in ?token=, HS256 signed with the identity secret from Secrets Manager, audience carebridge-survey, expires after 30 days, and refuses a forged (400) or expired (410) token; GET changes nothing, POST records the first score only; the access log does not record the query string, and the route is throttled.",
   'verification-link':
     'opened from an email verification link: the handler requires the token of a link mailed to that address (in ?token= or in the body of the confirm form), HS256 signed with the identity secret from Secrets Manager, audience carebridge-identity-verification, expires after 24 h, and refuses a missing, forged or expired token; the access log does not record the query string, and the route is throttled.',
 };
@@ -105,6 +107,11 @@ export class CareHttpApi extends Construct {
   readonly stage: HttpStage;
   readonly accessLogGroup: LogGroup;
   readonly staffAuthorizer: HttpJwtAuthorizer;
+  /**
+   * The routes, their Lambda integrations and invoke permissions live in a nested stack of their own:
+   * three resources per route would otherwise take the stack past CloudFormation's 500 resources.
+   */
+  readonly routes: NestedStack;
   /** Base URL of the API (the `$default` stage). */
   readonly url: string;
   private readonly routeThrottles: Record<
@@ -142,6 +149,9 @@ export class CareHttpApi extends Construct {
       produce: () => (Object.keys(this.routeThrottles).length > 0 ? this.routeThrottles : undefined),
     });
     this.url = this.stage.url;
+    this.routes = new NestedStack(this, 'Routes', {
+      description: 'carebridge HTTP API routes and integrations',
+    });
   }
 
   /**
@@ -151,7 +161,7 @@ export class CareHttpApi extends Construct {
    */
   addRoute(options: CareRouteOptions): HttpRoute {
     const routeKey = HttpRouteKey.with(options.path, HttpMethod[options.method]);
-    const route = new HttpRoute(this, `${options.name}Route`, {
+    const route = new HttpRoute(this.routes, `${options.name}Route`, {
       httpApi: this.api,
       routeKey,
       integration: new HttpLambdaIntegration(`${options.name}Integration`, options.handler),
