@@ -27,7 +27,7 @@ export interface BundleAllowance {
 
 /** Why the functions reading phone numbers miss (docs/performance.md). */
 const PHONE_NUMBERS =
-  'libphonenumber-js (36 KB of code and 33 KB of parse-only metadata, shared/phone) reads and validates the number of every message; with zod and the ingest path that does not fit in floor + 100 KB';
+  'libphonenumber-js (22 KB of code, its ES2015 build, and 32 KB of parse-only metadata, shared/phone) reads and validates the number of every message; with zod (33 KB) and the logger (21 KB) that is more than floor + 100 KB before any of our code';
 
 /**
  * Powertools for AWS Lambda's Logger (about 17 KB and 2 ms of init in every function) is the team's
@@ -42,24 +42,27 @@ const LOGGER = 'the Powertools Logger every function logs with (about 17 KB) is 
  * ever shrinks). The bench marks these functions MISSED all the same.
  */
 export const BUNDLE_ALLOWANCES: Readonly<Record<string, BundleAllowance>> = {
-  webform: { maxBytes: 542 * KB, why: `${PHONE_NUMBERS}; ${LOGGER}` },
-  'sms-twilio-webhook': { maxBytes: 555 * KB, why: `${PHONE_NUMBERS}; ${LOGGER}` },
-  'sms-eum-inbound': { maxBytes: 540 * KB, why: `${PHONE_NUMBERS}; ${LOGGER}` },
-  'customers-find': { maxBytes: 470 * KB, why: `${PHONE_NUMBERS}; ${LOGGER}` },
+  webform: { maxBytes: 532 * KB, why: `${PHONE_NUMBERS}; ${LOGGER}` },
+  'sms-twilio-webhook': { maxBytes: 542 * KB, why: `${PHONE_NUMBERS}; ${LOGGER}` },
+  'sms-eum-inbound': { maxBytes: 528 * KB, why: `${PHONE_NUMBERS}; ${LOGGER}` },
+  'customers-find': {
+    maxBytes: 455 * KB,
+    why: `its \`?phone=\` lookup reads the number with libphonenumber-js (22 KB of code and 32 KB of metadata, shared/phone): 2 KB over 450 KB once ${LOGGER}`,
+  },
   'conversations-reply': {
     maxBytes: 558 * KB,
-    why: `three senders (SES v2, End User Messaging, API Gateway management) and the outbound path sit 4 KB over floor + 100 KB once ${LOGGER}`,
-  },
-  'chat-send-message': {
-    maxBytes: 471 * KB,
-    why: `the ingest path with the conversation's zod schema (routing decisions, escalations, the e-level's attempt) sits 1 KB over floor + 100 KB once ${LOGGER}`,
+    why: `three senders (SES v2, End User Messaging, API Gateway management; the code of both SMS providers) and the outbound path sit 3 KB over floor + 100 KB once ${LOGGER}`,
   },
   'tier-e': {
-    maxBytes: 600 * KB,
+    maxBytes: 597 * KB,
     why: `the e-level answers through the outbound path (three senders: SES v2, End User Messaging, API Gateway management) and searches the knowledge base with minisearch (17 KB); ${LOGGER}`,
   },
+  'campaigns-send': {
+    maxBytes: 604 * KB,
+    why: `campaign messages go through the outbound path (three senders: SES v2, End User Messaging, API Gateway management) with the contact ledger and signed unsubscribe links; ${LOGGER}`,
+  },
   'email-inbound': {
-    maxBytes: 685 * KB,
+    maxBytes: 686 * KB,
     why: `postal-mime (76 KB, 46 KB of it the HTML entity table of its html-to-text conversion) parses every message; with zod and the ingest path that does not fit in floor + 100 KB; ${LOGGER}`,
   },
 };

@@ -30,6 +30,8 @@ export interface FunctionBundle {
   readonly sdkClients: readonly string[];
   /** The source files with bytes in the bundle, as esbuild's metafile names them. */
   readonly modules: readonly string[];
+  /** Bytes in the bundle per module of our own code (`(carebridge)`), largest first. */
+  readonly ownModules: readonly PackageBytes[];
   readonly floorFile: string;
   readonly floorBytes: number;
   /** The floor's bytes per package, largest first. */
@@ -120,6 +122,7 @@ export async function bundleFunctions(
         bytes: (await stat(file)).size,
         packages: packagesOf(inputs),
         modules: Object.keys(inputs).filter((path) => (inputs[path]?.bytesInOutput ?? 0) > 0),
+        ownModules: ownModulesOf(inputs),
         sdkClients,
         floorFile: floor.file,
         floorBytes: floor.bytes,
@@ -160,6 +163,13 @@ function packagesOf(inputs: OutputInputs): PackageBytes[] {
   return [...bytes]
     .map(([name, size]) => ({ name, bytes: size }))
     .filter((entry) => entry.bytes > 0)
+    .sort((a, b) => b.bytes - a.bytes);
+}
+
+function ownModulesOf(inputs: OutputInputs): PackageBytes[] {
+  return Object.entries(inputs)
+    .filter(([path, input]) => input.bytesInOutput > 0 && packageOf(path) === OWN_CODE)
+    .map(([path, input]) => ({ name: path, bytes: input.bytesInOutput }))
     .sort((a, b) => b.bytes - a.bytes);
 }
 

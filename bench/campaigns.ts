@@ -122,6 +122,7 @@ export async function runCampaignScenario(stack: BenchStack, runId: string): Pro
   Object.assign(process.env, {
     CAMPAIGN_SEND_QUEUE_URL: sendQueue,
     UNSUBSCRIBE_URL: 'https://api.bench.example.com/v1/unsubscribe',
+    SURVEY_URL: 'https://api.bench.example.com/v1/surveys/answer',
     IDENTITY_SECRET: process.env.IDENTITY_SECRET ?? 'bench-identity-secret-of-32-bytes-at-least',
   });
   // Noon UTC a month from now: outside the default quiet hours whenever the bench runs.

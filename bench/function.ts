@@ -1,9 +1,9 @@
 /**
  * `npx tsx bench/function.ts <name> [<name>…] [--rounds 21] [--profile]`: one function (or a few)
  * against its budgets, as `npm run bench` measures them but in seconds: the bundle beside its SDK
- * floor, where the bytes over the floor go, package by package, and the init time over fresh
- * processes. `--profile` keeps the bundles and writes a CPU profile of each import, handler and floor,
- * with the function's environment (docs/performance.md).
+ * floor, where the bytes over the floor go, package by package, our own code's largest modules, and
+ * the init time over fresh processes. `--profile` keeps the bundles and writes a CPU profile of each
+ * import, handler and floor, with the function's environment (docs/performance.md).
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -31,6 +31,8 @@ if (positionals.length === 0 || unknown.length > 0 || !Number.isInteger(rounds) 
 }
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
+/** How many of our own modules the per-module table lists. */
+const OWN_MODULES_SHOWN = 12;
 const workDir = await mkdtemp(join(tmpdir(), 'carebridge-function-'));
 const kb = (bytes: number) => Math.round((bytes / 1024) * 10) / 10;
 try {
@@ -52,6 +54,14 @@ try {
         `  SDK clients: ${bundle.sdkClients.join(', ') || 'none'}`,
         '  bytes over the floor, by package:',
         table([['package', 'KB', 'floor KB', 'over KB'], ...overFloor(bundle)])
+          .split('\n')
+          .map((line) => `    ${line}`)
+          .join('\n'),
+        `  our code, by module (the ${OWN_MODULES_SHOWN} largest):`,
+        table([
+          ['module', 'KB'],
+          ...bundle.ownModules.slice(0, OWN_MODULES_SHOWN).map((entry) => [entry.name, kb(entry.bytes)]),
+        ])
           .split('\n')
           .map((line) => `    ${line}`)
           .join('\n'),

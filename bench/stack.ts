@@ -11,7 +11,7 @@ import { createLambdaContext } from '../local/lambda-context.js';
 import { createQueueWithDlq, type QueueWithDlq } from '../local/queues.js';
 import { systemClock } from '../shared/clock.js';
 import type { Tier } from '../shared/schemas/index.js';
-import { KbArticleCreateSchema } from '../shared/schemas/kb.js';
+import { KbArticleCreateSchema } from '../shared/schemas/kb-requests.js';
 import { createDb } from '../shared/store/db.js';
 import { putArticle } from '../shared/store/kb-articles.js';
 import { CapacityMeter } from './capacity-meter.js';

@@ -1,6 +1,9 @@
 import { readWebSocketUrl } from '../../shared/channels/chat/config.js';
-import { CHAT_SESSION_BODY_MAX_BYTES, CreateChatSessionSchema } from '../../shared/channels/chat/protocol.js';
 import { startChatSession } from '../../shared/channels/chat/session.js';
+import {
+  CHAT_SESSION_BODY_MAX_BYTES,
+  CreateChatSessionSchema,
+} from '../../shared/channels/chat/session-requests.js';
 import { tokenKeyReader } from '../../shared/channels/chat/token-secret.js';
 import { systemClock } from '../../shared/clock.js';
 import { lazily } from '../../shared/config/secret.js';

@@ -1,4 +1,4 @@
-import { ChatHistoryQuerySchema } from '../../shared/channels/chat/protocol.js';
+import { ChatHistoryQuerySchema } from '../../shared/channels/chat/session-requests.js';
 import { tokenKeyReader } from '../../shared/channels/chat/token-secret.js';
 import { listVisitorMessages } from '../../shared/channels/chat/visitor-messages.js';
 import { verifyVisitorToken } from '../../shared/channels/chat/visitor-token.js';

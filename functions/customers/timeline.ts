@@ -1,4 +1,5 @@
-import { CustomerPathSchema, TimelineQuerySchema } from '../../shared/channels/staff-queries.js';
+import { CustomerPathSchema } from '../../shared/channels/staff-queries.js';
+import { TimelineQuerySchema } from '../../shared/channels/timeline-query.js';
 import { requireEnv } from '../../shared/config/env.js';
 import { getCustomer } from '../../shared/store/customers.js';
 import { createDb } from '../../shared/store/db.js';

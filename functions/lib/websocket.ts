@@ -122,7 +122,9 @@ function errorFrame(error: unknown, clientMessageId: string | undefined): [numbe
   return [500, { type: 'error', error: 'internal_error', message: 'try again', ...echo }];
 }
 
-const FrameEchoSchema = z.looseObject({ clientMessageId: ClientMessageIdSchema });
+// Pure: a function that never maps frame errors (`$connect`, `$disconnect`) neither bundles nor builds it,
+// nor the chat protocol's schemas it refers to.
+const FrameEchoSchema = /* @__PURE__ */ z.looseObject({ clientMessageId: ClientMessageIdSchema });
 
 /** The clientMessageId of a frame, when the frame is JSON and has a valid one. */
 function clientMessageIdOf(body: string | null | undefined): string | undefined {

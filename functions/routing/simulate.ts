@@ -1,4 +1,4 @@
-import { SIMULATE_BODY_MAX_BYTES, SimulateBodySchema } from '../../shared/channels/staff-requests.js';
+import { SIMULATE_BODY_MAX_BYTES, SimulateBodySchema } from '../../shared/channels/simulate-request.js';
 import { systemClock } from '../../shared/clock.js';
 import { requireEnv } from '../../shared/config/env.js';
 import { ROUTING_DEFINITION } from '../../shared/routing/definition.js';

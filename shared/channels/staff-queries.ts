@@ -53,8 +53,4 @@ export const CustomerPathSchema = z.strictObject({ id: IdSchema });
 /** Path parameters naming one conversation. */
 export const ConversationPathSchema = z.strictObject({ id: IdSchema });
 
-/** `GET /v1/customers/{id}/timeline` query. */
-export const TimelineQuerySchema = z.strictObject({
-  limit: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(100)), 25),
-  cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(1024))),
-});
+export { TimelineQuerySchema } from './timeline-query.js';

@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { IsoTimestampSchema } from './common.js';
+import { SkillSchema } from './skill.js';
 
 /** Human tiers an agent can work: 1 generalists, 2 specialists, 3 experts. */
 export const AgentTierSchema = z.enum(['1', '2', '3']);
@@ -7,11 +8,6 @@ export type AgentTier = z.infer<typeof AgentTierSchema>;
 
 export const AgentStatusSchema = z.enum(['available', 'away']);
 export type AgentStatus = z.infer<typeof AgentStatusSchema>;
-
-/** A skill name of the routing definition (shared/routing/definition.json). */
-export const SkillSchema = z
-  .string()
-  .check(z.regex(/^[a-z][a-z0-9-]{0,39}$/, 'must be 1-40 of a-z, 0-9 and -'));
 
 /**
  * An agent: who (the staff JWT subject), which tier and skills they work, how many conversations at once.

@@ -1,10 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { type ClassificationInput, ruleClassifier } from '../../shared/routing/classifier.js';
-import {
-  ROUTING_DEFINITION,
-  type RoutingDefinition,
-  RoutingDefinitionSchema,
-} from '../../shared/routing/definition.js';
+import { ROUTING_DEFINITION, type RoutingDefinition } from '../../shared/routing/definition.js';
+import { RoutingDefinitionSchema } from '../../shared/routing/definition-schema.js';
 
 const classifier = ruleClassifier(ROUTING_DEFINITION);
 

@@ -15,7 +15,6 @@ export const MAX_FALLBACK_DELAY_SECONDS = 900;
 export const DEFAULT_FALLBACK_DELAY_SECONDS = 300;
 
 const UrlSchema = z.url({ protocol: /^(https?|wss?)$/ }).check(z.maxLength(2048));
-const DelaySchema = z.coerce.number().check(z.int(), z.minimum(0), z.maximum(MAX_FALLBACK_DELAY_SECONDS));
 
 /**
  * `CHAT_CALLBACK_URL`: the @connections endpoint pushes go to. On AWS
@@ -38,7 +37,10 @@ export function readWebSocketUrl(): string | undefined {
 export function readFallbackDelaySeconds(): number {
   const value = optionalEnv('CHAT_EMAIL_FALLBACK_DELAY_SECONDS');
   if (value === undefined) return DEFAULT_FALLBACK_DELAY_SECONDS;
-  return parseEnv('CHAT_EMAIL_FALLBACK_DELAY_SECONDS', DelaySchema, value);
+  // Built here rather than at module scope: a function that only reads the callback URL (one sending
+  // chat frames) then neither bundles zod's coercion nor builds the schema (docs/performance.md).
+  const delaySchema = z.coerce.number().check(z.int(), z.minimum(0), z.maximum(MAX_FALLBACK_DELAY_SECONDS));
+  return parseEnv('CHAT_EMAIL_FALLBACK_DELAY_SECONDS', delaySchema, value);
 }
 
 function parseEnv<S extends z.ZodMiniType>(name: string, schema: S, value: string): z.infer<S> {

@@ -1,47 +1,25 @@
 import * as z from 'zod/mini';
-import { SiteSignatureSchema } from '../../identity/site-signature.js';
-import { InvalidIdentityError, normalizeEmail } from '../../ingest/identity.js';
-import { IdSchema, type Interaction } from '../../schemas/index.js';
-import { messageBodyField, singleLineField } from '../../text/fields.js';
+import type { Interaction } from '../../schemas/index.js';
+import { messageBodyField } from '../../text/fields.js';
 
 /**
- * The chat channel's wire protocol: request bodies of the chat HTTP routes, the frame a visitor sends on
- * the WebSocket, and the frames we push back. Our own API: strict objects, every field bounded.
+ * The chat channel's wire protocol: request bodies of the chat HTTP routes (declared in
+ * ./session-requests.ts, so that the WebSocket functions do not build them at cold start, and re-exported
+ * here), the frame a visitor sends on the WebSocket, and the frames we push back. Our own API: strict
+ * objects, every field bounded.
  */
 
-/** Largest `POST /v1/chat/sessions` body, in bytes. */
-export const CHAT_SESSION_BODY_MAX_BYTES = 4 * 1024;
+export {
+  CHAT_SESSION_BODY_MAX_BYTES,
+  ChatHistoryQuerySchema,
+  type CreateChatSession,
+  CreateChatSessionSchema,
+} from './session-requests.js';
+
 /** Largest WebSocket frame we parse, in bytes (the text limit plus room for the envelope). */
 export const CHAT_FRAME_MAX_BYTES = 8 * 1024;
 /** Largest chat message text, in UTF-8 bytes. */
 export const CHAT_TEXT_MAX_BYTES = 4 * 1024;
-
-const EmailInputSchema = z.pipe(
-  z.string().check(z.maxLength(254)),
-  z.transform((raw: string, payload) => {
-    try {
-      return normalizeEmail(raw);
-    } catch (error) {
-      if (!(error instanceof InvalidIdentityError)) throw error;
-      payload.issues.push({ code: 'custom', message: error.message, input: raw });
-      return z.NEVER;
-    }
-  }),
-);
-
-/**
- * `POST /v1/chat/sessions`: who the visitor says they are, all optional. `emailSignature` is the site's
- * HMAC of the email (shared/identity/site-signature.ts): with it the email is verified, else a claim.
- */
-export const CreateChatSessionSchema = z.strictObject({
-  email: z.optional(EmailInputSchema),
-  emailSignature: z.optional(SiteSignatureSchema),
-  name: z.optional(z.pipe(singleLineField(200), z.string().check(z.minLength(1)))),
-});
-export type CreateChatSession = z.infer<typeof CreateChatSessionSchema>;
-
-/** `GET /v1/chat/sessions/{id}/messages` query: only messages created after this interaction id. */
-export const ChatHistoryQuerySchema = z.strictObject({ after: z.optional(IdSchema) });
 
 /** A visitor-chosen idempotency key: a retried send carries the same one. */
 export const ClientMessageIdSchema = z

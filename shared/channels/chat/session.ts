@@ -1,6 +1,6 @@
 import type { Clock } from '../../clock.js';
 import { signedIdentities } from '../../identity/site-signature.js';
-import type { CreateChatSession } from './protocol.js';
+import type { CreateChatSession } from './session-requests.js';
 import { issueVisitorToken, type VisitorTokenKey } from './visitor-token.js';
 
 /** A new chat session as `POST /v1/chat/sessions` returns it. */

@@ -27,12 +27,19 @@ export function smsSenderFromEnv(readSecret?: SecretReader): ChannelSender {
   switch (provider.data) {
     case 'twilio':
       return twilioSenderFromEnv(twilioAuthTokenReader(readSecret));
-    case 'eum': {
-      const config = readEumSenderConfig();
-      // The client is built for the first SMS: a function sending on other channels too may never need it.
-      return deferredSender('sms', async () => eumSender(new PinpointSMSVoiceV2Client({}), config));
-    }
+    case 'eum':
+      return eumSenderFromEnv();
   }
+}
+
+/**
+ * The End User Messaging sender: its settings checked at once (readEumSenderConfig; a misconfiguration
+ * fails the cold start), its client built when the first message goes out, so a function that sends
+ * only now and then (keyword answers, a reply on one channel of several) does not build it at cold start.
+ */
+export function eumSenderFromEnv(): ChannelSender {
+  const config = readEumSenderConfig();
+  return deferredSender('sms', async () => eumSender(new PinpointSMSVoiceV2Client({}), config));
 }
 
 /**
