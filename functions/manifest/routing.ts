@@ -49,7 +49,7 @@ export const ROUTING_FUNCTIONS = [
     name: 'events-publish',
     entry: 'functions/events/publish.ts',
     batchSize: 100,
-    partitionKeyPrefix: 'CONVERSATION#',
+    partitionKeyPrefixes: ['CONVERSATION#'],
     access: { publishesEvents: true },
   },
   {

@@ -34,6 +34,8 @@ export interface RoutingDecision {
   readonly priority: Priority;
   readonly rules: readonly string[];
   readonly definitionVersion: string;
+  /** Tags the rules that fired give the conversation (their `tags` actions, in order); absent when none. */
+  readonly tags?: readonly string[];
 }
 
 /** Decides where a concern goes. The rules are one implementation; a model-based one can replace them. */
@@ -54,12 +56,21 @@ export function ruleClassifier(definition: RoutingDefinition): Classifier {
       const words = new Set(text.split(/[^\p{L}\p{N}]+/u).filter(Boolean));
       let { tier, skill, priority } = definition.defaultAssignment;
       const fired: string[] = [];
+      const tags = new Set<string>();
       for (const { rule, matches } of rules) {
         if (!matches(input, text, words)) continue;
         ({ tier, skill, priority } = applied(rule.route, { tier, skill, priority }));
         fired.push(rule.id);
+        for (const tag of rule.route.tags ?? []) tags.add(tag);
       }
-      return { tier, skill, priority, rules: fired, definitionVersion: definition.version };
+      return {
+        tier,
+        skill,
+        priority,
+        rules: fired,
+        definitionVersion: definition.version,
+        ...(tags.size > 0 ? { tags: [...tags] } : {}),
+      };
     },
   };
 }

@@ -129,7 +129,7 @@ export class CareTable extends Construct {
 
   /**
    * Makes `fn` a consumer of the table's change stream, for the items whose partition key starts with
-   * `partitionKeyPrefix` only (Lambda event filtering: other changes cost no invocation). Partial batch
+   * one of `partitionKeyPrefixes` only (Lambda event filtering: other changes cost no invocation). Partial batch
    * responses retry from the first failed record, so one item's changes stay in order; a record that
    * still fails after the retries goes to `onFailure` with its stream position.
    */
@@ -137,7 +137,7 @@ export class CareTable extends Construct {
     fn: LambdaFunction,
     options: {
       readonly batchSize: number;
-      readonly partitionKeyPrefix: string;
+      readonly partitionKeyPrefixes: readonly string[];
       readonly onFailure: IEventSourceDlq;
     },
   ): void {
@@ -153,7 +153,12 @@ export class CareTable extends Construct {
         filters: [
           FilterCriteria.filter({
             dynamodb: {
-              Keys: { [TABLE_KEYS.partitionKey]: { S: FilterRule.beginsWith(options.partitionKeyPrefix) } },
+              // One pattern whose values are alternatives: a key with any of the prefixes passes.
+              Keys: {
+                [TABLE_KEYS.partitionKey]: {
+                  S: options.partitionKeyPrefixes.flatMap((prefix) => FilterRule.beginsWith(prefix)),
+                },
+              },
             },
           }),
         ],
