@@ -72,7 +72,8 @@ export const CHANNEL_FUNCTIONS = [
     kind: 'mail',
     name: 'email-inbound',
     entry: 'functions/email/inbound.ts',
-    access: { table: 'write', sendsTo: ['routing'], inboundMail: 'read' },
+    // Deletes the raw mail of a message whose sender was erased while it waited (docs/data-rights.md).
+    access: { table: 'write', sendsTo: ['routing'], inboundMail: 'read', deletesInboundMail: true },
     // Reads and parses up to 10 MB of MIME.
     timeoutSeconds: 30,
     memoryMb: 512,

@@ -4,6 +4,7 @@ import type { Clock } from '../clock.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { IdSchema, IsoTimestampSchema } from '../schemas/index.js';
 import type { Db } from '../store/db.js';
+import { customerCampaignIndexKeys } from '../store/keys.js';
 import { queryPages } from '../store/query-pages.js';
 import { replaceIfUnchanged } from '../store/replace-item.js';
 import { TABLE_KEYS } from '../store/table-definition.js';
@@ -258,10 +259,15 @@ export async function getCounts(db: Db, campaignId: string): Promise<Record<stri
 // ---------------------------------------------------------------------------------------------------
 // Recipients.
 
+/**
+ * A recipient's item: due ones on gsi2 (the waves), every one on its customer's gsi1 partition
+ * `CUSTOMER#<id>#CAMPAIGNS` (a customer's enrolments, for export and erasure: docs/data-rights.md).
+ */
 export function recipientItem(recipient: Recipient) {
   return {
     ...recipientKey(recipient.campaignId, recipient.recipientId),
     [TABLE_KEYS.entityAttribute]: 'campaign-recipient',
+    ...customerCampaignIndexKeys(recipient.customerId, recipient.campaignId, recipient.recipientId),
     ...(recipient.status === 'active' && recipient.nextDueAt && recipient.sending === undefined
       ? {
           gsi2pk: duePartition(recipient.campaignId),

@@ -5,10 +5,10 @@ import { type Clock, epochSeconds } from '../clock.js';
 import { SiteSignatureSchema, signedIdentities } from '../identity/site-signature.js';
 import { type VerificationRequester, verificationFor } from '../identity/verification-request.js';
 import { InvalidIdentityError, normalizeEmail, normalizePhone } from '../ingest/identity.js';
-import { setConsent } from '../store/consent.js';
 import { ingestInbound } from '../ingest/ingest.js';
 import type { RoutingHandoff } from '../routing/handoff.js';
 import type { InboundMessage, TrustedIdentity } from '../schemas/index.js';
+import { setConsent } from '../store/consent.js';
 import type { Db } from '../store/db.js';
 import { claimSubmissionId } from '../store/submission-markers.js';
 import { messageBodyField, singleLineField } from '../text/fields.js';
@@ -116,18 +116,25 @@ export async function receiveWebForm(
   const identities = await signedIdentities(submission, receiver.identitySecret);
   if (isBotSubmission(submission)) return { interactionId: receiver.clock.newId() };
   const formId = submission.formId ?? 'default';
-  const submissionId =
-    submission.submissionId ??
-    (await claimSubmissionId(
+  let submissionId = submission.submissionId;
+  const refs: Record<string, string> = {};
+  if (submissionId === undefined) {
+    const hash = contentHash(submission, identities);
+    submissionId = await claimSubmissionId(
       receiver.db,
       formId,
-      contentHash(submission, identities),
+      hash,
       `auto-${receiver.clock.newId()}`,
       epochSeconds(receiver.clock),
-    ));
-  const message = webFormToInbound(submission, identities, `${formId}:${submissionId}`, receivedAt);
+    );
+    // Names the repeat marker, so the customer's export and erasure find it (docs/data-rights.md).
+    refs.submissionHash = hash;
+  }
+  const inbound = webFormToInbound(submission, identities, `${formId}:${submissionId}`, receivedAt);
+  const message = { ...inbound, providerRefs: { ...inbound.providerRefs, ...refs } };
   const result = await ingestInbound(receiver.db, message, receiver.clock);
-  if (submission.marketingConsent === true) await recordMarketingConsent(receiver, result.customerId, identities, receivedAt);
+  if (submission.marketingConsent === true)
+    await recordMarketingConsent(receiver, result.customerId, identities, receivedAt);
   await receiver.handoff(result);
   const verification = verificationFor(message, result);
   if (verification) await receiver.requestVerification(verification);
@@ -145,9 +152,16 @@ async function recordMarketingConsent(
     if (identity.trust !== 'verified') continue;
     const channel = identity.kind === 'email' ? 'email' : identity.kind === 'phone' ? 'sms' : undefined;
     if (channel === undefined) continue;
-    await setConsent(receiver.db, customerId, channel, { status: 'opted_in', at, source: 'webform' }, receiver.clock, {
-      onlyStatusChange: true,
-    });
+    await setConsent(
+      receiver.db,
+      customerId,
+      channel,
+      { status: 'opted_in', at, source: 'webform' },
+      receiver.clock,
+      {
+        onlyStatusChange: true,
+      },
+    );
   }
 }
 

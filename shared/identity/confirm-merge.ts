@@ -39,7 +39,7 @@ export async function confirmMerge(
       ...new Set(await Promise.all(customerIds.map(async (id) => (await getCustomer(db, id)).customerId))),
     ];
     if (current.length === 1 && current[0]) return { survivorId: current[0], mergedCustomerIds: [] };
-    const merged = await mergeCustomers(db, current, clock, { vouched: true });
+    const merged = await mergeCustomers(db, current, clock, { vouched: true, rule: 'staff', by: actor });
     if (merged.length === 0) continue;
     const survivorId = current.find((id) => !merged.includes(id));
     if (!survivorId) break;

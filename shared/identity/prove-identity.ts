@@ -45,7 +45,9 @@ export async function proveIdentity(
       return { outcome: 'already-verified', customerId: survivorId };
     }
     if (item?.trust === 'verified') {
-      const merged = await mergeCustomers(db, [survivorId, item.customerId], clock);
+      const merged = await mergeCustomers(db, [survivorId, item.customerId], clock, {
+        rule: 'verification-link',
+      });
       if (merged.length === 0) continue;
       const survivor = merged.includes(survivorId) ? item.customerId : survivorId;
       return { outcome: 'merged', customerId: survivor };

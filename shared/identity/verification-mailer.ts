@@ -1,5 +1,6 @@
 import { type SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { type Clock, epochSeconds } from '../clock.js';
+import { isCustomerErased } from '../data-rights/tombstones.js';
 import { DeliveryError } from '../errors.js';
 import type { Db } from '../store/db.js';
 import { reserveVerificationMail } from '../store/verification-mails.js';
@@ -23,14 +24,17 @@ export const VERIFICATION_SUBJECT = 'Confirm your email address';
 /**
  * Mails a one-time link that proves `request.email` for the customer who claimed it, at most once per
  * address per hour (a retry of the same request, `requestId`, is let through so a failed send is not
- * lost). The link opens a confirmation page; nothing is proven until the person there confirms.
+ * lost). The link opens a confirmation page; nothing is proven until the person there confirms. A
+ * customer erased since the request was queued gets nothing (`erased`).
  * Throws DeliveryError when SES refuses, so the queue retries and finally dead-letters.
  */
 export async function mailVerificationLink(
   mailer: VerificationMailer,
   request: EmailVerificationRequest,
   requestId: string,
-): Promise<'sent' | 'throttled'> {
+): Promise<'sent' | 'throttled' | 'erased'> {
+  // The customer was erased while the request waited: their address gets nothing (docs/data-rights.md).
+  if (await isCustomerErased(mailer.db, request.customerId)) return 'erased';
   const now = epochSeconds(mailer.clock);
   if (!(await reserveVerificationMail(mailer.db, request.email, requestId, now))) return 'throttled';
   const token = await issueVerificationToken(

@@ -1,5 +1,6 @@
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Clock } from '../clock.js';
+import { refuseErasedSender } from '../data-rights/tombstones.js';
 import { ContentionError, IdempotencyKeyReusedError, NotFoundError } from '../errors.js';
 import { type RoutingContent, routingContent } from '../routing/content.js';
 import { ROUTING_DEFINITION } from '../routing/definition.js';
@@ -76,6 +77,9 @@ const MAX_ATTEMPTS = 6;
  * - A `record-only` message (an auto-reply) never opens a conversation in a work queue: without an
  *   open conversation it is filed in a new one that is resolved at once and that nothing points at.
  *
+ * - A message of an identity that was erased after it was received (it waited in flight) is refused with
+ *   SenderErasedError and nothing is recorded (shared/data-rights/tombstones.ts).
+ *
  * The common case (known identities, open conversation) costs one read and one conditional put.
  * Structural changes (new customer, new identity, new conversation) are one transaction. A lost race
  * re-reads with strong consistency and tries again.
@@ -92,6 +96,8 @@ export async function ingestInbound(
 
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const stored = await getIdentities(db, identities, attempt > 0);
+    // A message of an erased identity received before the erasure is dropped (docs/data-rights.md).
+    await refuseErasedSender(db, identities, stored, message.receivedAt);
     const resolution = resolveIdentities(identities, stored);
 
     if (resolution.kind === 'merge') {

@@ -1,10 +1,12 @@
 import type { Clock } from '../clock.js';
 import type { ConsentMap, Customer } from '../schemas/index.js';
 import { ConsentChannelSchema } from '../schemas/index.js';
+import type { MergeRule } from '../schemas/merge-record.js';
 import { getCustomerVersions, type VersionedCustomer } from '../store/customers.js';
 import type { Db } from '../store/db.js';
 import { customerItem } from '../store/items.js';
 import { conversationKey, customerKey, identityKey } from '../store/keys.js';
+import { mergeRecordPut } from '../store/merge-records.js';
 import { type TransactItems, transactWrite } from '../store/transact-write.js';
 import { cancelledTransaction } from '../store/write-errors.js';
 import { uniqueIdentities } from './identity.js';
@@ -24,6 +26,9 @@ const MAX_TRANSACTION_ITEMS = 100;
  *
  * - `vouched` (a supervisor confirmed the match): every identity of the merged customer becomes
  *   verified, since staff vouch for it; an automatic merge keeps each identity's trust.
+ * - A merge record in the survivor's partition, in the same transaction, says which identities each side
+ *   held, why (`rule`: an automatic merge of verified identities unless given), when and by whom
+ *   (`by`, for a staff merge), so a split can undo it (shared/data-rights/split.ts).
  *
  * Returns the ids merged away, or an empty list when a concurrent change won (re-read and retry).
  */
@@ -31,7 +36,7 @@ export async function mergeCustomers(
   db: Db,
   customerIds: readonly string[],
   clock: Clock,
-  options: { readonly vouched?: boolean } = {},
+  options: { readonly vouched?: boolean; readonly rule?: MergeRule; readonly by?: string } = {},
 ): Promise<string[]> {
   const vouched = options.vouched === true;
   const profiles = await getCustomerVersions(db, customerIds);
@@ -91,6 +96,23 @@ export async function mergeCustomers(
       items.push(repointIdentity(db, identity, customer.customerId, survivorId, openConversationId, vouched));
     }
   }
+  items.push(
+    mergeRecordPut(db, {
+      mergeId: clock.newId(),
+      at: now,
+      survivorId,
+      mergedCustomerIds: losers.map(({ customer }) => customer.customerId),
+      sides: [survivor, ...losers].map(({ customer }) => ({
+        customerId: customer.customerId,
+        identities: customer.identities,
+        ...(customer.openConversationId ? { openConversationId: customer.openConversationId } : {}),
+        mergedFrom: customer.mergedFrom,
+      })),
+      rule: options.rule ?? 'verified-identities',
+      ...(options.by ? { by: options.by } : {}),
+      vouched,
+    }),
+  );
   const repointSurvivor = !survivor.customer.openConversationId && openConversationId !== undefined;
   for (const identity of survivor.customer.identities) {
     if (repointSurvivor || (vouched && identity.trust === 'claimed')) {

@@ -9,3 +9,6 @@ export * from './identity.js';
 export * from './inbound-message.js';
 export * from './interaction.js';
 export * from './kb.js';
+export * from './kb-requests.js';
+export * from './skill.js';
+export * from './tag.js';

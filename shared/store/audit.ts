@@ -5,17 +5,23 @@ import type { Db } from './db.js';
 import { auditKey } from './keys.js';
 import { TABLE_KEYS } from './table-definition.js';
 
-/** A staff action on customers: who did what, when; ids only, no personal data. */
+/**
+ * A staff action on customers: who did what, when; ids and counts only, no personal data. `merge`
+ * (confirmed merge), `split` (merged customers restored), `erase` (a customer's data erased) and `export`
+ * (a customer's data handed out).
+ */
 export const AuditRecordSchema = z.strictObject({
   auditId: IdSchema,
-  action: z.enum(['merge']),
+  action: z.enum(['merge', 'split', 'erase', 'export']),
   /** The staff member (JWT subject). */
   actor: z.string().check(z.minLength(1), z.maxLength(200)),
   at: IsoTimestampSchema,
   /** The customer the record is filed under (the survivor of a merge). */
   customerId: IdSchema,
   /** The customers the action touched. */
-  customerIds: z.array(IdSchema).check(z.maxLength(10)),
+  customerIds: z.array(IdSchema).check(z.maxLength(101)),
+  /** What an erasure or export covered: how many items of each kind (and raw emails), never their content. */
+  counts: z.optional(z.record(z.string().check(z.maxLength(40)), z.number().check(z.int(), z.nonnegative()))),
 });
 export type AuditRecord = z.infer<typeof AuditRecordSchema>;
 
@@ -53,6 +59,7 @@ export async function listAuditRecords(db: Db, customerId: string): Promise<Audi
       at: item.at,
       customerId: item.customerId,
       customerIds: item.customerIds,
+      counts: item.counts,
     }),
   );
 }

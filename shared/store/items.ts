@@ -12,6 +12,7 @@ import {
 import {
   activityIndexKeys,
   conversationKey,
+  customerConversationIndexKeys,
   customerKey,
   type Entity,
   identityKey,
@@ -75,13 +76,21 @@ export function currentDueAt(conversation: Conversation): string {
   return conversation.firstRespondedAt ? conversation.resolutionDueAt : conversation.firstResponseDueAt;
 }
 
-/** Conversation item; every conversation not resolved sits in a work queue of gsi2 (see workQueueIndexKeys). */
+/**
+ * Conversation item; every conversation not resolved sits in a work queue of gsi2 (see
+ * workQueueIndexKeys), and every one among its customer's conversations on gsi3 (keys only).
+ */
 export function conversationItem(conversation: Conversation): Item {
   const queue = workQueueIndexKeys({ ...conversation, dueAt: currentDueAt(conversation) }) ?? {};
   return {
     ...conversationKey(conversation.conversationId),
     [TABLE_KEYS.entityAttribute]: 'conversation' satisfies Entity,
     ...queue,
+    ...customerConversationIndexKeys(
+      conversation.customerId,
+      conversation.openedAt,
+      conversation.conversationId,
+    ),
     ...conversation,
   };
 }

@@ -29,7 +29,9 @@ export type Entity =
   | 'kb-article'
   | 'contact-ledger'
   | 'consent-record'
-  | 'report';
+  | 'report'
+  | 'merge-record'
+  | 'erasure-tombstone';
 
 export interface PrimaryKey {
   pk: string;
@@ -326,4 +328,62 @@ export function reportDayRange(from: string, to: string): { from: string; to: st
 /** The day and dimension of a report aggregate's sort key. */
 export function reportDimensionOfKey(sk: string): { day: string; dimension: string } {
   return { day: sk.slice(0, 10), dimension: sk.slice(11) };
+}
+
+/**
+ * gsi3 (keys only): the conversations of a customer, oldest first: `CUSTOMER#<id>#CONVERSATIONS` /
+ * `<openedAt>#<conversationId>`. Written with the conversation (keys only, so updates that keep the
+ * customer cost no index write); it finds conversations no interaction names (a campaign's personal
+ * contact) for export and erasure. A merge moves a conversation's `customerId` without rewriting this
+ * entry until the next full write, so readers look in the partitions of every customer merged in.
+ */
+export function customerConversationIndexKeys(customerId: string, openedAt: string, conversationId: string) {
+  return { gsi3pk: customerConversationsPartition(customerId), gsi3sk: `${openedAt}#${conversationId}` };
+}
+
+/** The gsi3 partition of a customer's conversations. */
+export function customerConversationsPartition(customerId: string): string {
+  return `CUSTOMER#${customerId}#CONVERSATIONS`;
+}
+
+/**
+ * gsi1: a customer's campaign recipients (enrolments): `CUSTOMER#<id>#CAMPAIGNS` /
+ * `<campaignId>#<recipientId>`, for export and erasure.
+ */
+export function customerCampaignIndexKeys(customerId: string, campaignId: string, recipientId: string) {
+  return { gsi1pk: customerCampaignsPartition(customerId), gsi1sk: `${campaignId}#${recipientId}` };
+}
+
+/** The gsi1 partition of a customer's campaign recipients. */
+export function customerCampaignsPartition(customerId: string): string {
+  return `CUSTOMER#${customerId}#CAMPAIGNS`;
+}
+
+/**
+ * A merge of customers, filed in the survivor's partition: `CUSTOMER#<survivorId>` /
+ * `MERGE#<at>#<mergeId>` (which identities each side held, why, when, by which rule or whom).
+ */
+export function mergeRecordKey(survivorId: string, at: string, mergeId: string): PrimaryKey {
+  return { pk: customerKey(survivorId).pk, sk: `${MERGE_RECORD_PREFIX}${at}#${mergeId}` };
+}
+
+export const MERGE_RECORD_PREFIX = 'MERGE#';
+
+/**
+ * An erasure tombstone of one identity, by a SHA-256 of its canonical form (never the identity itself):
+ * `ERASED#<sha256 hex>` / `ERASED`. It expires by TTL; while it lives, a message of that identity
+ * received before the erasure is dropped (docs/data-rights.md).
+ */
+export function identityTombstoneKey(identityHash: string): PrimaryKey {
+  return { pk: `ERASED#${identityHash}`, sk: 'ERASED' };
+}
+
+/** An erasure tombstone of a customer id: `ERASED#CUSTOMER#<customerId>` / `ERASED`. */
+export function customerTombstoneKey(customerId: string): PrimaryKey {
+  return { pk: `ERASED#CUSTOMER#${customerId}`, sk: 'ERASED' };
+}
+
+/** The gsi1 partition of the messages quarantined in `month` (`yyyy-mm`): see quarantineIndexKeys. */
+export function quarantinePartition(month: string): string {
+  return quarantineIndexKeys(`${month}-01`, 'email', '').gsi1pk;
 }

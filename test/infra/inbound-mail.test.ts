@@ -34,6 +34,7 @@ beforeAll(() => {
   const receiver = inlineFunction(stack, 'Receiver');
   mail.bindReader(receiver);
   mail.deliverTo(receiver);
+  mail.bindDeleter(inlineFunction(stack, 'Eraser'));
   template = Template.fromStack(stack);
 
   const bare = new Stack(unbundledApp(), 'BareMailTest');
@@ -215,6 +216,36 @@ describe('InboundMail', () => {
     });
   });
 
+  it('lets an eraser delete raw mail under inbound/ only, without the key, and passes bucket and prefix', () => {
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: Match.stringLikeRegexp('^EraserServiceRole') }],
+      PolicyDocument: {
+        Statement: [
+          {
+            Effect: 'Allow',
+            Action: 's3:DeleteObject',
+            Resource: { 'Fn::Join': ['', [bucketArn, '/inbound/*']] },
+          },
+        ],
+      },
+    });
+    const eraser = template.findResources('AWS::Lambda::Function', {
+      Properties: { Role: { 'Fn::GetAtt': [Match.stringLikeRegexp('^EraserServiceRole'), 'Arn'] } },
+    });
+    expect(Object.values(eraser)).toEqual([
+      expect.objectContaining({
+        Properties: expect.objectContaining({
+          Environment: {
+            Variables: {
+              [ENV.inboundMailBucket]: { Ref: expect.stringMatching(/^InboundMailBucket/) },
+              [ENV.inboundMailPrefix]: 'inbound/',
+            },
+          },
+        }),
+      }),
+    ]);
+  });
+
   it('creates no receipt rule without a recipient domain', () => {
     withoutDomain.resourceCountIs('AWS::SES::ReceiptRuleSet', 0);
     withoutDomain.resourceCountIs('AWS::SES::ReceiptRule', 0);
@@ -226,8 +257,12 @@ describe('InboundMail', () => {
   it('leaves no AwsSolutions finding: the log bucket, the prefix grant and the activation say why', () => {
     expect(nagFindings(mail)).toEqual([]);
     // The custom resource's provider function lives at the stack's root (the test's own inline
-    // function has the CDK's default role).
-    expect(nagFindings(Stack.of(mail)).filter((finding) => !finding.includes('/Receiver/'))).toEqual([]);
+    // functions have the CDK's default role).
+    expect(
+      nagFindings(Stack.of(mail)).filter(
+        (finding) => !finding.includes('/Receiver/') && !finding.includes('/Eraser/'),
+      ),
+    ).toEqual([]);
     expect(acknowledgements(Stack.of(mail)).map((entry) => entry.id)).toEqual(
       expect.arrayContaining([
         'AwsSolutions-S1',

@@ -107,8 +107,8 @@ export class InboundMail extends Construct {
       enforceSSL: true,
       serverAccessLogsBucket: this.accessLogBucket,
       serverAccessLogsPrefix: 'inbound-mail/',
-      // SES writes each message once under a new key and readers may only read, so versions would
-      // only keep deleted mail beyond its retention.
+      // SES writes each message once under a new key and readers may only read (erasure deletes), so
+      // versions would only keep deleted mail beyond its retention.
       versioned: false,
       lifecycleRules: [
         { prefix: INBOUND_MAIL_PREFIX, expiration: props.retention ?? Duration.days(90) },
@@ -162,6 +162,22 @@ export class InboundMail extends Construct {
       fn.role,
       objects,
       'Raw mail is stored under keys SES chooses at delivery (its message ids); the grant is read-only and limited to the inbound/ prefix of the mail bucket.',
+    );
+    fn.addEnvironment(ENV.inboundMailBucket, this.bucket.bucketName);
+    fn.addEnvironment(ENV.inboundMailPrefix, INBOUND_MAIL_PREFIX);
+  }
+
+  /**
+   * Lets `fn` delete raw mail (DeleteObject below `inbound/` only: erasure of a customer's mail, and of a
+   * late message whose sender was erased) and passes the bucket and prefix. Deleting needs no key use.
+   */
+  bindDeleter(fn: LambdaFunction): void {
+    const objects = this.bucket.arnForObjects(`${INBOUND_MAIL_PREFIX}*`);
+    Grant.addToPrincipal({ grantee: fn, actions: ['s3:DeleteObject'], resourceArns: [objects] });
+    acknowledgeWildcardResource(
+      fn.role,
+      objects,
+      "Raw mail is stored under keys SES chooses at delivery (its message ids); erasure deletes the ones a customer's records name, and the grant is limited to DeleteObject below the inbound/ prefix of the mail bucket.",
     );
     fn.addEnvironment(ENV.inboundMailBucket, this.bucket.bucketName);
     fn.addEnvironment(ENV.inboundMailPrefix, INBOUND_MAIL_PREFIX);

@@ -1,5 +1,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Clock } from '../../clock.js';
+import { deleteRawMail } from '../../data-rights/raw-mail.js';
+import { SenderErasedError } from '../../data-rights/tombstones.js';
 import { type IngestResult, ingestInbound } from '../../ingest/ingest.js';
 import type { RoutingHandoff } from '../../routing/handoff.js';
 import { QuarantinedMessageSchema, type QuarantineReason, type RoutingMode } from '../../schemas/index.js';
@@ -59,7 +61,9 @@ export type ReceiveResult =
  *    naming several authors without a Sender → quarantine (`ambiguous-sender`).
  * 3. Threading: a reply naming one of our Message-IDs (In-Reply-To, References) hints ingest at that
  *    conversation, which takes it if it is the sender's and not resolved.
- * 4. Ingest, then hand-off to routing unless the message is record-only (an auto-reply).
+ * 4. Ingest, then hand-off to routing unless the message is record-only (an auto-reply). A message of
+ *    a sender erased after SES received it is not recorded: its raw mail is deleted and
+ *    SenderErasedError thrown, for the handler to acknowledge (docs/data-rights.md).
  *
  * Idempotent on the SES message id: a retried event finds the interaction or quarantine record and
  * hands off again (routing applies each interaction once). Throws on a missing object, so the Lambda's
@@ -99,9 +103,18 @@ export async function receiveEmail(
         providerRefs: { ...inbound.message.providerRefs, threadConversationId: thread.conversationId },
       }
     : inbound.message;
-  const result = await ingestInbound(receiver.db, message, receiver.clock, {
-    conversationHint: thread?.conversationId,
-  });
+  let result: IngestResult;
+  try {
+    result = await ingestInbound(receiver.db, message, receiver.clock, {
+      conversationHint: thread?.conversationId,
+    });
+  } catch (error) {
+    // An erasure covers the mail that was on its way: nothing is recorded and the raw message goes too.
+    if (error instanceof SenderErasedError) {
+      await deleteRawMail({ s3: receiver.s3, bucket: receiver.bucket, prefix: receiver.prefix }, location);
+    }
+    throw error;
+  }
   const routing = message.routing ?? 'route';
   if (routing === 'route') await receiver.handoff(result);
   return {
