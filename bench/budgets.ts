@@ -35,6 +35,9 @@ const PHONE_NUMBERS =
  */
 const LOGGER = 'the Powertools Logger every function logs with (about 17 KB) is kept over a hand-written one';
 
+/** Powertools Metrics (about 11 KB) in the functions that count messages out and campaign outcomes. */
+const METRICS = 'Powertools Metrics (about 11 KB) counts what it sends (docs/operations.md)';
+
 /**
  * Functions known to miss the bundle budget, each with the most it may weigh until the cause is gone
  * and why: `npm test` fails when a function grows past its budget or its allowance here, and when an
@@ -50,16 +53,16 @@ export const BUNDLE_ALLOWANCES: Readonly<Record<string, BundleAllowance>> = {
     why: `its \`?phone=\` lookup reads the number with libphonenumber-js (22 KB of code and 32 KB of metadata, shared/phone): 2 KB over 450 KB once ${LOGGER}`,
   },
   'conversations-reply': {
-    maxBytes: 558 * KB,
-    why: `three senders (SES v2, End User Messaging, API Gateway management; the code of both SMS providers) and the outbound path sit 3 KB over floor + 100 KB once ${LOGGER}`,
+    maxBytes: 567 * KB,
+    why: `three senders (SES v2, End User Messaging, API Gateway management; the code of both SMS providers) and the outbound path sit 3 KB over floor + 100 KB once ${LOGGER}; ${METRICS}`,
   },
   'tier-e': {
-    maxBytes: 597 * KB,
-    why: `the e-level answers through the outbound path (three senders: SES v2, End User Messaging, API Gateway management) and searches the knowledge base with minisearch (17 KB); ${LOGGER}`,
+    maxBytes: 607 * KB,
+    why: `the e-level answers through the outbound path (three senders: SES v2, End User Messaging, API Gateway management) and searches the knowledge base with minisearch (17 KB); ${LOGGER}; ${METRICS}`,
   },
   'campaigns-send': {
-    maxBytes: 604 * KB,
-    why: `campaign messages go through the outbound path (three senders: SES v2, End User Messaging, API Gateway management) with the contact ledger and signed unsubscribe links; ${LOGGER}`,
+    maxBytes: 615 * KB,
+    why: `campaign messages go through the outbound path (three senders: SES v2, End User Messaging, API Gateway management) with the contact ledger and signed unsubscribe links; ${LOGGER}; ${METRICS}`,
   },
   'email-inbound': {
     maxBytes: 686 * KB,

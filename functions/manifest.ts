@@ -1,6 +1,8 @@
 import { CAMPAIGN_FUNCTIONS } from './manifest/campaigns.js';
 import { CHANNEL_FUNCTIONS } from './manifest/channels.js';
+import { DATA_RIGHTS_FUNCTIONS } from './manifest/data-rights.js';
 import { KB_FUNCTIONS } from './manifest/kb.js';
+import { REPORT_FUNCTIONS } from './manifest/reports.js';
 import { ROUTING_FUNCTIONS } from './manifest/routing.js';
 import { STAFF_FUNCTIONS } from './manifest/staff.js';
 
@@ -51,6 +53,8 @@ export interface FunctionAccess {
   readonly secrets?: readonly SecretName[];
   /** Reads raw inbound mail that the SES receipt rule stored in the mail bucket. */
   readonly inboundMail?: 'read';
+  /** Deletes raw inbound mail (erasure, and a late message of an erased sender: docs/data-rights.md). */
+  readonly deletesInboundMail?: true;
   /** Sends email through SES from the support address. */
   readonly sendsEmail?: true;
   /** Sends SMS through the configured provider (Twilio or AWS End User Messaging). */
@@ -61,8 +65,8 @@ export interface FunctionAccess {
   readonly publishesEvents?: true;
   /** Starts and stops executions of the campaign state machine (Step Functions). */
   readonly startsCampaigns?: true;
-  /** Signs campaign messages' one-click unsubscribe links, which point at the unsubscribe route. */
-  readonly unsubscribeLinks?: true;
+  /** Signs campaign messages' links (one-click unsubscribe, survey scores), which point at their routes. */
+  readonly campaignLinks?: true;
 }
 
 /**
@@ -82,6 +86,8 @@ export type RouteAuth =
   | 'verification-link'
   /** The signed, expiring token of a campaign message's unsubscribe link (RFC 8058). */
   | 'unsubscribe-link'
+  /** The signed, expiring token of a survey email's score links. */
+  | 'survey-link'
   | 'public';
 
 /** Per-function runtime settings where the defaults (10 s, 256 MB) do not fit. */
@@ -141,12 +147,13 @@ export interface ScheduleFunction extends FunctionBase {
 
 /**
  * Consumes the table's change stream (DynamoDB Streams, new and old images), for the items whose
- * partition key starts with `partitionKeyPrefix` (Lambda event filtering), with partial batch responses.
+ * partition key starts with one of `partitionKeyPrefixes` (Lambda event filtering), with partial batch
+ * responses.
  */
 export interface StreamFunction extends FunctionBase {
   readonly kind: 'stream';
   readonly batchSize: number;
-  readonly partitionKeyPrefix: string;
+  readonly partitionKeyPrefixes: readonly string[];
 }
 
 /** A Task state of the campaign state machine (infra/lib/campaign-state-machine.ts), invoked by Step Functions. */
@@ -183,6 +190,8 @@ export const FUNCTIONS = [
   ...ROUTING_FUNCTIONS,
   ...KB_FUNCTIONS,
   ...CAMPAIGN_FUNCTIONS,
+  ...REPORT_FUNCTIONS,
+  ...DATA_RIGHTS_FUNCTIONS,
 ] as const;
 
 /**
@@ -212,6 +221,8 @@ export const ENV = {
   campaignStateMachine: 'CAMPAIGN_STATE_MACHINE_ARN',
   /** The public URL of the unsubscribe route, which campaign messages' links point at. */
   unsubscribeUrl: 'UNSUBSCRIBE_URL',
+  /** The public URL of the survey answer route, which survey emails' score links point at. */
+  surveyUrl: 'SURVEY_URL',
   /** The public URL of `GET /v1/identity/verify`, which verification links point at. */
   identityVerifyUrl: 'IDENTITY_VERIFY_URL',
   email: {

@@ -99,6 +99,8 @@ export interface LocalStackOptions {
   readonly seed?: boolean;
   /** POWERTOOLS_LOG_LEVEL of the handlers. Default WARN. */
   readonly logLevel?: string;
+  /** Print the handlers' metrics (embedded metric format, docs/operations.md) on stdout. Default false. */
+  readonly metrics?: boolean;
   /** Visibility timeout of the local queues: how soon a failed record is retried. Default 30 s. */
   readonly queueVisibilityTimeoutSeconds?: number;
   /** How long an agent's chat reply waits for an offline visitor before it goes by email. Default 5 s. */
@@ -294,6 +296,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           applyHandlerEnvironment({
             region: LOCAL_REGION,
             logLevel: options.logLevel ?? 'WARN',
+            metrics: options.metrics ?? false,
             tableName: LOCAL_TABLE_NAME,
             endpoints: {
               dynamodb: dynamo.endpoint,
@@ -309,6 +312,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
             campaigns: {
               stateMachineArn: LOCAL_CAMPAIGN_STATE_MACHINE_ARN,
               unsubscribeUrl: `${gatewayUrl}${routePath('unsubscribe-link')}`,
+              surveyUrl: `${gatewayUrl}${routePath('survey-link')}`,
             },
             queueUrls: new Map([...queues].map(([name, queue]) => [name, queue.url])),
             inboundMail: { bucket: LOCAL_INBOUND_EMAIL_BUCKET, prefix: LOCAL_INBOUND_EMAIL_PREFIX },
@@ -407,7 +411,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       started({ stop: async () => unsubscribe() });
     }
 
-    // The table's change stream feeds its consumers (the domain-event publisher), as Lambda's mapping does.
+    // The table's change stream feeds its consumers (the domain-event publisher, the report aggregates),
+    // as Lambda's mapping does.
     for (const fn of functionsOfKind(functions, 'stream')) {
       const failureQueue = failureQueues.get(fn.definition.name);
       if (!failureQueue) throw new Error(`the failure queue of ${fn.definition.name} was not created`);
@@ -418,7 +423,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           handler: fn.handler,
           createContext: fn.createContext,
           batchSize: fn.definition.batchSize,
-          filters: [{ dynamodb: { Keys: { pk: { S: [{ prefix: fn.definition.partitionKeyPrefix }] } } } }],
+          filters: [
+            {
+              dynamodb: {
+                Keys: { pk: { S: fn.definition.partitionKeyPrefixes.map((prefix) => ({ prefix })) } },
+              },
+            },
+          ],
           onFailure: async (failure) => {
             await sqs.send(
               new SendMessageCommand({
@@ -544,7 +555,7 @@ async function allStarted<T extends readonly unknown[]>(
  * verify page and its form, which share a path with different methods).
  */
 function routePath(
-  auth: 'twilio-signature' | 'visitor-session' | 'verification-link' | 'unsubscribe-link',
+  auth: 'twilio-signature' | 'visitor-session' | 'verification-link' | 'unsubscribe-link' | 'survey-link',
 ): string {
   const paths = new Set(FUNCTIONS.flatMap((fn) => (fn.kind === 'http' && fn.auth === auth ? [fn.path] : [])));
   const [path, ...others] = paths;

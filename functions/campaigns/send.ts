@@ -14,6 +14,7 @@ import { loadIdentitySecret } from '../../shared/identity/site-signature.js';
 import { sendToTier } from '../../shared/routing/tier-queues.js';
 import { createDb } from '../../shared/store/db.js';
 import { injectLambdaContext, logger } from '../lib/logger.js';
+import { countCampaignOutcomes } from '../lib/metrics.js';
 import { sendersFromEnv } from '../lib/senders.js';
 
 const db = createDb(requireEnv('TABLE_NAME'));
@@ -51,5 +52,6 @@ export const handler = middy<SQSEvent, SQSBatchResponse>()
       return await processPartialResponse(event, work, processor, { context });
     } finally {
       for (const [campaignId, delta] of counts) await addCounts(db, campaignId, delta);
+      countCampaignOutcomes(counts.values());
     }
   });

@@ -8,6 +8,7 @@ import { requireEnv } from '../../shared/config/env.js';
 import type { ChannelSender } from '../../shared/outbound/sender.js';
 import { createDb } from '../../shared/store/db.js';
 import { injectLambdaContext, logger } from '../lib/logger.js';
+import { countMessageOut } from '../lib/metrics.js';
 
 const db = createDb(requireEnv('TABLE_NAME'));
 const processor = new BatchProcessor(EventType.SQS);
@@ -21,6 +22,7 @@ export function emailFallbackHandler(emailSender: ChannelSender) {
   async function fallbackRecord(record: SQSRecord): Promise<void> {
     const request = ChatEmailFallbackSchema.parse(JSON.parse(record.body));
     const result = await deliverEmailFallback(db, emailSender, request, systemClock);
+    if (result.outcome === 'sent') countMessageOut('email');
     logger.info('chat email fallback', { outcome: result.outcome, interactionId: request.interactionId });
   }
   return middy<SQSEvent, SQSBatchResponse>()

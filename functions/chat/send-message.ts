@@ -52,6 +52,7 @@ export const handler = middy<WebSocketEvent, WebSocketResult>()
       interactionId: result.interactionId,
       duplicate,
     });
+    logger.setCorrelationId(result.conversationId);
     logger.info('chat message recorded', {
       outcome: result.outcome,
       customerCreated: result.customerCreated,

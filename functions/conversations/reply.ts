@@ -6,6 +6,7 @@ import { sendReply } from '../../shared/outbound/send-reply.js';
 import { createDb } from '../../shared/store/db.js';
 import { callerSubject, httpHandler, json, parseInput, readJsonBody } from '../lib/http.js';
 import { logger } from '../lib/logger.js';
+import { countMessageOut } from '../lib/metrics.js';
 import { sendersFromEnv } from '../lib/senders.js';
 
 const db = createDb(requireEnv('TABLE_NAME'));
@@ -19,6 +20,7 @@ const senders = sendersFromEnv(db);
 export const handler = httpHandler(
   async (event) => {
     const { id } = parseInput(ConversationPathSchema, event.pathParameters ?? {});
+    logger.setCorrelationId(id);
     const reply = parseInput(ReplyBodySchema, readJsonBody(event, REPLY_BODY_MAX_BYTES));
     const interaction = await sendReply(
       db,
@@ -26,6 +28,7 @@ export const handler = httpHandler(
       { conversationId: id, body: reply.body, channel: reply.channel, authorId: callerSubject(event) },
       systemClock,
     );
+    if (interaction.deliveryStatus !== 'failed') countMessageOut(interaction.channel);
     logger.info('reply sent', { channel: interaction.channel, deliveryStatus: interaction.deliveryStatus });
     return json(201, interaction);
   },

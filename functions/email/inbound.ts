@@ -5,6 +5,7 @@ import { type EmailReceiver, receiveEmail } from '../../shared/channels/email/re
 import { parseSesLambdaEvent } from '../../shared/channels/email/ses-event.js';
 import { systemClock } from '../../shared/clock.js';
 import { requireEnv } from '../../shared/config/env.js';
+import { droppedIfErased } from '../../shared/data-rights/tombstones.js';
 import { queueHandoff } from '../../shared/routing/handoff.js';
 import { createDb } from '../../shared/store/db.js';
 import { injectLambdaContext, logger } from '../lib/logger.js';
@@ -28,11 +29,16 @@ export const handler = middy<unknown, void>()
   .use(injectLambdaContext(logger))
   .handler(async (event) => {
     for (const record of parseSesLambdaEvent(event).Records) {
-      const received = await receiveEmail(receiver, record.ses);
+      const received = await receiveEmail(receiver, record.ses).catch(droppedIfErased);
+      if (received === undefined) {
+        logger.info('email dropped: its sender was erased after it was received');
+        continue;
+      }
       if (received.outcome === 'quarantined') {
         logger.info('email quarantined', { reasons: received.reasons, duplicate: received.duplicate });
         continue;
       }
+      logger.setCorrelationId(received.result.conversationId);
       logger.info('email recorded', {
         outcome: received.outcome,
         routing: received.routing,

@@ -12,7 +12,12 @@ import { injectLambdaContext, logger } from './logger.js';
  */
 export function tierConsumer(work: (request: TierRequest) => Promise<void>) {
   const processor = new SqsFifoPartialProcessorAsync();
-  const workRecord = async (record: SQSRecord) => work(TierRequestSchema.parse(JSON.parse(record.body)));
+  const workRecord = async (record: SQSRecord) => {
+    const request = TierRequestSchema.parse(JSON.parse(record.body));
+    // Records run one at a time (FIFO), so the invocation's correlation id is this record's.
+    logger.setCorrelationId(request.conversationId);
+    return work(request);
+  };
   return middy<SQSEvent, SQSBatchResponse>()
     .use(injectLambdaContext(logger))
     .handler(async (event, context) =>

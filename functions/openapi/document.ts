@@ -43,6 +43,10 @@ const TAGS = [
     description:
       'Marketing: retention and follow-up campaigns, their recipients, and one-click unsubscribe (docs/campaigns.md).',
   },
+  {
+    name: 'Reports',
+    description: 'Supervisors and marketing: how care performs, from daily aggregates (docs/reporting.md).',
+  },
   { name: 'API', description: 'This description.' },
 ] as const;
 
@@ -258,7 +262,10 @@ function responsesOf(route: HttpFunction, operation: OperationContract): Json {
   const responses: Record<string, Json> = {
     [operation.success.status]: {
       description: operation.success.description,
-      content: contentOf(operation.success.body),
+      content: {
+        ...contentOf(operation.success.body),
+        ...(operation.success.alternative ? contentOf(operation.success.alternative) : {}),
+      },
     },
     ...(operation.success.noContent ? { 204: { description: operation.success.noContent } } : {}),
   };
@@ -288,7 +295,7 @@ function responsesOf(route: HttpFunction, operation: OperationContract): Json {
       'text/html': { schema: { type: 'string' } },
     });
   }
-  if (route.auth === 'unsubscribe-link') {
+  if (route.auth === 'unsubscribe-link' || route.auth === 'survey-link') {
     const html = { 'text/html': { schema: { type: 'string' } } };
     responses[400] = {
       description: 'A field failed validation (`issues` name it), or the link is not valid (an HTML page).',

@@ -8,6 +8,7 @@ import {
   ResolveBodySchema,
   TransferBodySchema,
 } from '../../shared/agents/requests.js';
+import { TagsBodySchema } from '../../shared/agents/tags.js';
 import { CampaignDraftSchema, StoredCampaignSchema } from '../../shared/campaigns/definition.js';
 import {
   CAMPAIGN_BODY_MAX_BYTES,
@@ -17,6 +18,7 @@ import {
   RecipientPageSchema,
   RecipientsQuerySchema,
 } from '../../shared/campaigns/requests.js';
+import { SurveyConfirmBodySchema, SurveyLinkFieldsSchema } from '../../shared/campaigns/survey-link.js';
 import { OneClickBodySchema, UnsubscribeTokenFieldsSchema } from '../../shared/campaigns/unsubscribe-link.js';
 import {
   CHAT_SESSION_BODY_MAX_BYTES,
@@ -42,7 +44,16 @@ import {
   SimulateBodySchema,
 } from '../../shared/channels/staff-requests.js';
 import { WEBFORM_BODY_MAX_BYTES, webFormSubmissionSchema } from '../../shared/channels/webform.js';
+import { CustomerExportSchema } from '../../shared/data-rights/export.js';
+import { MergeHistorySchema } from '../../shared/data-rights/merges.js';
+import {
+  ErasureReportSchema,
+  SPLIT_BODY_MAX_BYTES,
+  SplitBodySchema,
+  SplitResultSchema,
+} from '../../shared/data-rights/requests.js';
 import { VerificationTokenFieldsSchema } from '../../shared/identity/verification-link.js';
+import { ReportQuerySchema, ReportSchema } from '../../shared/reports/report.js';
 import {
   IdSchema,
   KB_ARTICLE_BODY_MAX_BYTES,
@@ -79,7 +90,7 @@ export type HttpRouteName = Extract<(typeof FUNCTIONS)[number], { readonly kind:
 export type OperationBody =
   | { readonly mediaType: 'application/json'; readonly component: string; readonly schema: z.ZodMiniType }
   | { readonly mediaType: 'application/x-www-form-urlencoded'; readonly schema: z.ZodMiniType }
-  | { readonly mediaType: 'text/html' | 'text/xml'; readonly example?: string };
+  | { readonly mediaType: 'text/html' | 'text/xml' | 'text/csv'; readonly example?: string };
 
 /** Errors particular to one operation (the document adds those of its auth, body and throttling). */
 export type SpecificError = 401 | 403 | 404 | 409 | 502 | 503;
@@ -98,6 +109,7 @@ export interface OperationContract {
     | 'Identity'
     | 'Knowledge base'
     | 'Campaigns'
+    | 'Reports'
     | 'API';
   /** Staff routes: the roles the handler lets through (test/functions/openapi-roles.test.ts checks them). */
   readonly roles?: readonly StaffRole[];
@@ -112,6 +124,8 @@ export interface OperationContract {
     readonly body: OperationBody;
     /** Also answers `204` without a body, meaning this. */
     readonly noContent?: string;
+    /** The same answer in another media type, which the request chooses (e.g. `?format=csv`). */
+    readonly alternative?: OperationBody;
   };
   readonly errors?: Readonly<Partial<Record<SpecificError, string>>>;
 }
@@ -144,6 +158,9 @@ const KB_ARTICLE = {
   component: 'KbArticle',
   schema: KbArticleSchema,
 } as const;
+
+/** Who reads reports. */
+const REPORT_READERS: readonly StaffRole[] = ['supervisor', 'marketing'];
 
 /** Who runs campaigns. */
 const MARKETING: readonly StaffRole[] = ['marketing', 'admin'];
@@ -493,6 +510,76 @@ export const OPERATIONS: Readonly<Record<HttpRouteName, OperationContract>> = {
     },
     errors: { 404: 'No such customer.' },
   },
+  'customers-export': {
+    summary: 'Export everything held about a customer',
+    description:
+      'Data access (docs/data-rights.md): the profiles (the customer and every customer merged into it: both sides of each merge), identity items, consent (latest and history), contact ledgers, conversations with their notes, interactions, campaign enrolments, the raw emails kept in object storage (`s3://` locations) and the interactions they belong to, quarantined mail from their addresses, email threading refs, chat connections, verification and web-form markers, merge records and the audit trail; `counts` per kind, and `other` for any item of a kind this version has no schema for. Audited (who, when, counts).',
+    tag: 'Customers',
+    roles: ['admin'],
+    path: CustomerPathSchema,
+    success: {
+      status: 200,
+      description: 'The export.',
+      body: { mediaType: 'application/json', component: 'CustomerExport', schema: CustomerExportSchema },
+    },
+    errors: {
+      404: 'No such customer.',
+      409: '`conflict`: the export is larger than one response carries (5.5 MB).',
+    },
+  },
+  'customers-erase': {
+    summary: 'Erase a customer',
+    description:
+      'Erasure (docs/data-rights.md): every item of the customer and of the customers merged into it (profiles, identities, conversations and notes, interactions, consent records and ledgers, campaign recipients, email threading refs, chat connections, markers, quarantined mail, merge records) and their raw emails in object storage. Their identities and ids leave tombstones (a hash, for 30 days), so a message received before the erasure and still on its way is dropped; one received after it is a new contact. Aggregates keep their counts; audit records (ids and counts only) stay, and the erasure is audited. A retry finishes an erasure that was cut short.',
+    tag: 'Customers',
+    roles: ['admin'],
+    path: CustomerPathSchema,
+    success: {
+      status: 200,
+      description: 'Erased: what, by kind and count.',
+      body: { mediaType: 'application/json', component: 'ErasureReport', schema: ErasureReportSchema },
+    },
+    errors: { 404: 'No such customer (or erased already).' },
+  },
+  'customers-merges': {
+    summary: 'The merges that made a customer',
+    description:
+      'Every merge into the customer or into a customer merged into it, oldest first: which identities each side held (with their trust then), why (`rule`: `verified-identities`, `verification-link` or `staff` with `by`), when, and the splits that undid it since; `unrecorded` lists customers merged before merges were recorded.',
+    tag: 'Customers',
+    roles: ['admin'],
+    path: CustomerPathSchema,
+    success: {
+      status: 200,
+      description: 'The merge history.',
+      body: { mediaType: 'application/json', component: 'MergeHistory', schema: MergeHistorySchema },
+    },
+    errors: { 404: 'No such customer.' },
+  },
+  'customers-split': {
+    summary: 'Undo a merge',
+    description:
+      'Name identities (as the profile lists them) that a merge brought in: each customer that brought one is restored with every identity it brought (their trust then), its own interactions, the messages recorded since from its identities alone, the conversations the merge moved and those its messages opened since, and its consent plus any opt-out recorded since. Customers merged into it stay merged into it. Audited.',
+    tag: 'Customers',
+    roles: ['admin'],
+    path: CustomerPathSchema,
+    requestBody: {
+      mediaType: 'application/json',
+      component: 'SplitRequest',
+      schema: SplitBodySchema,
+      required: true,
+      maxBytes: SPLIT_BODY_MAX_BYTES,
+    },
+    success: {
+      status: 200,
+      description: 'Split: the customers restored.',
+      body: { mediaType: 'application/json', component: 'SplitResult', schema: SplitResultSchema },
+    },
+    errors: {
+      404: 'No such customer.',
+      409: '`conflict`: too many writes for one split; split one customer at a time.',
+      503: '`busy`: the customers kept changing; retry.',
+    },
+  },
   'conversations-get': {
     summary: 'A conversation, with its whole context',
     description:
@@ -688,6 +775,63 @@ export const OPERATIONS: Readonly<Record<HttpRouteName, OperationContract>> = {
       body: { mediaType: 'application/json', component: 'RecipientPage', schema: RecipientPageSchema },
     },
     errors: { 404: 'No such campaign.' },
+  },
+  'reports-summary': {
+    summary: 'How care performs',
+    description:
+      "For the days `from` to `to` (UTC, inclusive, at most 366; an inverted or longer range is 400 naming `to`), grouped by `channel`, `tier` or `day` (the default): messages in and out, conversations opened, reopened and resolved, first-response and resolution times (average, and p50/p90 as the upper bound of their histogram bucket, in minutes), service-level attainment and breaches, escalations by reason, the e-level's answers and hand-offs, satisfaction (average and distribution), campaign outcomes and tags; `totals` for the whole range. Served from daily aggregates kept from the table's change stream, so it costs one Query per month of the range whatever the traffic was (`readUnits`); the aggregates may lag the latest changes by seconds and may count a change twice after a stream retry (docs/reporting.md). `format=csv` answers the same as text/csv, one row per group and a `total` row.",
+    tag: 'Reports',
+    roles: REPORT_READERS,
+    query: ReportQuerySchema,
+    success: {
+      status: 200,
+      description: 'The report (JSON, or CSV with `format=csv`).',
+      body: { mediaType: 'application/json', component: 'Report', schema: ReportSchema },
+      alternative: {
+        mediaType: 'text/csv',
+        example:
+          'channel,inbound,outbound,opened,…,tag:complaint\r\nemail,12,9,7,…,1\r\n…\r\ntotal,40,31,22,…,3\r\n',
+      },
+    },
+  },
+  'conversations-tags': {
+    summary: "Set a conversation's tags",
+    description:
+      'What the concern was about (`complaint`, `praise`, `product-feedback`, …): the list replaces the tags the conversation had (at most 10, each 1-40 of a-z, 0-9 and -, a repeated one kept once; an empty list clears them), in any status. Routing rules add their tags to these. Reports count conversations by tag.',
+    tag: 'Conversations',
+    roles: AGENTS,
+    path: ConversationPathSchema,
+    requestBody: {
+      mediaType: 'application/json',
+      component: 'TagsRequest',
+      schema: TagsBodySchema,
+      required: true,
+      maxBytes: 2 * 1024,
+    },
+    success: CONVERSATION_MOVED,
+    errors: { 404: 'No such conversation.', 503: '`busy`: the conversation kept changing; retry.' },
+  },
+  'campaigns-survey-page': {
+    summary: 'The page a survey score link opens',
+    description:
+      'A score link (1 to 5) of a satisfaction survey email, opened in a browser. Changes nothing (mail scanners follow links): shows the score with a Send button that posts back to the same URL. A link that is not valid is 400, an expired one (after 30 days) 410, as HTML pages naming no customer.',
+    tag: 'Campaigns',
+    query: SurveyLinkFieldsSchema,
+    success: { status: 200, description: 'The confirmation page.', body: { mediaType: 'text/html' } },
+  },
+  'campaigns-survey-answer': {
+    summary: 'Answer a satisfaction survey by link',
+    description:
+      "Records the link's score on the surveyed conversation (the first answer counts; a second click changes nothing). A score at or below the survey's threshold reopens the concern at tier 2 (service recovery). The page is the same whatever happened.",
+    tag: 'Campaigns',
+    query: SurveyLinkFieldsSchema,
+    requestBody: {
+      mediaType: 'application/x-www-form-urlencoded',
+      schema: SurveyConfirmBodySchema,
+      required: true,
+      maxBytes: 1024,
+    },
+    success: { status: 200, description: 'A thank-you page.', body: { mediaType: 'text/html' } },
   },
   'campaigns-unsubscribe-page': {
     summary: 'The page an unsubscribe link opens',

@@ -4,12 +4,14 @@ import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { systemClock } from '../../shared/clock.js';
 import { requireEnv } from '../../shared/config/env.js';
+import { unlessErased } from '../../shared/data-rights/tombstones.js';
 import { ROUTING_DEFINITION } from '../../shared/routing/definition.js';
 import { RoutingRequestSchema } from '../../shared/routing/handoff.js';
 import { recordInboundActivity, ruleRouter } from '../../shared/routing/record-activity.js';
 import { type PendingTierRequest, sendToTiers, tierRequestFor } from '../../shared/routing/tier-queues.js';
 import { createDb } from '../../shared/store/db.js';
 import { injectLambdaContext, logger } from '../lib/logger.js';
+import { countMessageIn, countRouted } from '../lib/metrics.js';
 import { tierQueueUrlsFromEnv } from '../lib/tier-queues.js';
 
 const db = createDb(requireEnv('TABLE_NAME'));
@@ -25,7 +27,13 @@ const processor = new BatchProcessor(EventType.SQS);
 function routeRecord(forwards: PendingTierRequest[]) {
   return async (record: SQSRecord): Promise<void> => {
     const request = RoutingRequestSchema.parse(JSON.parse(record.body));
-    const conversation = await recordInboundActivity(db, request, router, systemClock);
+    const conversation = await unlessErased(db, request.customerId, () =>
+      recordInboundActivity(db, request, router, systemClock),
+    );
+    // Its customer was erased while the message waited: there is nothing left to route.
+    if (conversation === undefined) return;
+    countMessageIn(request.channel);
+    countRouted(conversation.tier);
     const forward = tierRequestFor(request, conversation, ROUTING_DEFINITION);
     if (forward) forwards.push({ id: record.messageId, request: forward });
   };

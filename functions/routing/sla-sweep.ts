@@ -5,6 +5,7 @@ import { ROUTING_DEFINITION } from '../../shared/routing/definition.js';
 import { sweepBreaches } from '../../shared/routing/sla-sweep.js';
 import { createDb } from '../../shared/store/db.js';
 import { injectLambdaContext, logger } from '../lib/logger.js';
+import { countSlaBreaches } from '../lib/metrics.js';
 
 const db = createDb(requireEnv('TABLE_NAME'));
 
@@ -17,6 +18,7 @@ export const handler = middy<unknown, { breaches: number }>()
   .use(injectLambdaContext(logger))
   .handler(async () => {
     const breaches = await sweepBreaches(db, ROUTING_DEFINITION, systemClock);
+    countSlaBreaches(breaches.map((breach) => breach.fromTier));
     if (breaches.length > 0) {
       logger.info('service levels breached', {
         breaches: breaches.length,

@@ -1,4 +1,3 @@
-import { PinpointSMSVoiceV2Client } from '@aws-sdk/client-pinpoint-sms-voice-v2';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { SNSEvent } from 'aws-lambda';
@@ -9,12 +8,13 @@ import {
   type SnsRecord,
   snsMessageJson,
 } from '../../shared/channels/sms/eum-inbound.js';
-import { eumSender } from '../../shared/channels/sms/eum-sender.js';
 import { type KeywordReplies, receiveSms } from '../../shared/channels/sms/receive-sms.js';
-import { readEumSenderConfig, readSmsKeywordSettings } from '../../shared/channels/sms/sms-settings.js';
+import { eumSenderFromEnv } from '../../shared/channels/sms/sms-sender-from-env.js';
+import { readSmsKeywordSettings } from '../../shared/channels/sms/sms-settings.js';
 import { systemClock } from '../../shared/clock.js';
 import { requireEnv } from '../../shared/config/env.js';
 import { readPhoneRegion } from '../../shared/config/phone-region.js';
+import { droppedIfErased } from '../../shared/data-rights/tombstones.js';
 import { queueHandoff } from '../../shared/routing/handoff.js';
 import { createDb } from '../../shared/store/db.js';
 import { parseInput } from '../lib/http.js';
@@ -26,18 +26,22 @@ const messageSchema = eumInboundMessageSchema(readPhoneRegion());
 const keywordSettings = readSmsKeywordSettings();
 // Keywords are answered through End User Messaging, from the number they were sent to.
 const keywordReplies: KeywordReplies | undefined = keywordSettings.replies
-  ? {
-      sender: eumSender(new PinpointSMSVoiceV2Client({}), readEumSenderConfig()),
-      helpText: keywordSettings.helpText,
-    }
+  ? { sender: eumSenderFromEnv(), helpText: keywordSettings.helpText }
   : undefined;
 
 /** One two-way message; throwing fails the invocation, which Lambda retries and then dead-letters. */
 async function receiveRecord(record: SnsRecord): Promise<void> {
   const message = eumToInbound(parseInput(messageSchema, snsMessageJson(record)), record.Sns.Timestamp);
-  const receipt = await receiveSms({ db, clock: systemClock, keywordReplies }, message);
+  const receipt = await receiveSms({ db, clock: systemClock, keywordReplies }, message).catch(
+    droppedIfErased,
+  );
+  if (receipt === undefined) {
+    logger.info('sms dropped: its sender was erased after it was received');
+    return;
+  }
   // Keyword messages are record-only: not handed to routing, so no agent gets a STOP.
   if (receipt.route) await handoff(receipt.ingest);
+  logger.setCorrelationId(receipt.ingest.conversationId);
   logger.info('sms recorded', {
     provider: 'eum',
     outcome: receipt.ingest.outcome,

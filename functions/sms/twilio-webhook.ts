@@ -38,6 +38,7 @@ export const handler = httpHandler(async (event) => {
   );
   // Keyword messages are record-only: not handed to routing, so no agent gets a STOP.
   if (receipt.route) await handoff(receipt.ingest);
+  logger.setCorrelationId(receipt.ingest.conversationId);
   logger.info('sms recorded', {
     provider: 'twilio',
     outcome: receipt.ingest.outcome,

@@ -1,12 +1,14 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { systemClock } from '../../shared/clock.js';
 import { requireEnv } from '../../shared/config/env.js';
+import { unlessErased } from '../../shared/data-rights/tombstones.js';
 import { cachedKnowledgeBase } from '../../shared/kb/search.js';
 import { ROUTING_DEFINITION } from '../../shared/routing/definition.js';
 import { type ELevelDeps, runELevel } from '../../shared/routing/e-level.js';
 import { sendToTier } from '../../shared/routing/tier-queues.js';
 import { createDb } from '../../shared/store/db.js';
 import { logger } from '../lib/logger.js';
+import { countMessageOut } from '../lib/metrics.js';
 import { sendersFromEnv } from '../lib/senders.js';
 import { tierConsumer } from '../lib/tier-consumer.js';
 
@@ -27,8 +29,10 @@ const deps: ELevelDeps = {
 
 /** Consumer of the e-level's FIFO queue: answers from the knowledge base or hands the concern to tier 1. */
 export const handler = tierConsumer(async (request) => {
-  const outcome = await runELevel(deps, request);
-  if (outcome.kind === 'skipped') return;
+  // A concern whose customer was erased while it waited is done (docs/data-rights.md).
+  const outcome = await unlessErased(db, request.customerId, () => runELevel(deps, request));
+  if (outcome === undefined || outcome.kind === 'skipped') return;
+  if (outcome.kind === 'answered') countMessageOut(request.channel);
   logger.info('e-level', {
     outcome: outcome.kind,
     ...(outcome.kind === 'handed-off' ? { reason: outcome.reason } : {}),

@@ -61,6 +61,8 @@ export interface AppContext {
   readonly chatFallbackDelaySeconds?: number;
   /** Browser origins allowed to call the HTTP API (the website with the chat and the web form). */
   readonly allowedOrigins?: readonly string[];
+  /** An email address subscribed to the alarm topic. */
+  readonly alarmEmail?: string;
 }
 
 /** Whether replies can go out by SMS with these settings (the provider's sender settings are given). */
@@ -106,6 +108,12 @@ export function readAppContext(app: App): AppContext {
   );
   const chatFallbackDelaySeconds = readDelay(read('chatFallbackDelaySeconds'));
   const allowedOrigins = readOrigins(read('allowedOrigins'));
+  const alarmEmail = optionalString(
+    read,
+    'alarmEmail',
+    EMAIL_PATTERN,
+    'an email address with a lower-case domain',
+  );
   return {
     stage,
     ...(phoneRegion ? { phoneRegion } : {}),
@@ -113,6 +121,7 @@ export function readAppContext(app: App): AppContext {
     sms: readSms(read),
     ...(chatFallbackDelaySeconds === undefined ? {} : { chatFallbackDelaySeconds }),
     ...(allowedOrigins ? { allowedOrigins } : {}),
+    ...(alarmEmail ? { alarmEmail } : {}),
   };
 }
 

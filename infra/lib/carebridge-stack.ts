@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, NestedStack, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { CorsHttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
 import { EventBus, Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction as LambdaFunctionTarget } from 'aws-cdk-lib/aws-events-targets';
@@ -14,11 +14,13 @@ import {
   type RouteAuth,
   type TopicName,
 } from '../../functions/manifest.js';
+import { ROUTING_DEFINITION } from '../../shared/routing/definition.js';
 import type { EmailSettings, SmsProvider, SmsSettings } from './app-context.js';
 import { ApiGatewayLoggingRole } from './constructs/api-gateway-logging-role.js';
 import { CampaignOrchestration } from './constructs/campaign-orchestration.js';
 import { CareFunction } from './constructs/care-function.js';
 import { CareHttpApi } from './constructs/care-http-api.js';
+import { CareMonitoring } from './constructs/care-monitoring.js';
 import { CareQueue } from './constructs/care-queue.js';
 import { CareSecrets } from './constructs/care-secrets.js';
 import { CareTable } from './constructs/care-table.js';
@@ -29,6 +31,7 @@ import { FailureQueue } from './constructs/failure-queue.js';
 import { InboundMail } from './constructs/inbound-mail.js';
 import { SmsChannel } from './constructs/sms-channel.js';
 import { StaffAuth } from './constructs/staff-auth.js';
+import { tierQueueServiceLevels } from './service-levels.js';
 
 export interface CarebridgeStackProps extends StackProps {
   /** Deployment stage (validated in infra/bin/app.ts); every stage but `dev` keeps its data. */
@@ -55,6 +58,11 @@ export interface CarebridgeStackProps extends StackProps {
    * @default - no CORS
    */
   readonly allowedOrigins?: readonly string[];
+  /**
+   * An email address subscribed to the alarm topic (docs/operations.md).
+   * @default - no subscription
+   */
+  readonly alarmEmail?: string;
 }
 
 /**
@@ -114,6 +122,10 @@ export class CarebridgeStack extends Stack {
       retention: Duration.days(7),
     });
 
+    // Every function's log group in a nested stack of their own: one stack may hold 500 resources.
+    const functionLogs = new NestedStack(this, 'FunctionLogs', {
+      description: 'carebridge function log groups',
+    });
     const functions = new Map<string, CareFunction>();
     for (const definition of definitions) {
       functions.set(
@@ -124,6 +136,7 @@ export class CarebridgeStack extends Stack {
           timeout: definition.timeoutSeconds ? Duration.seconds(definition.timeoutSeconds) : undefined,
           memorySize: definition.memoryMb,
           logRemovalPolicy,
+          logScope: functionLogs,
           environment: props.phoneRegion ? { [ENV.phoneRegion]: props.phoneRegion } : {},
         }),
       );
@@ -165,6 +178,14 @@ export class CarebridgeStack extends Stack {
         }),
       );
     }
+    // The dashboard and alarms (docs/operations.md); every alarm of the stack notifies its topic.
+    const monitoring = new CareMonitoring(this, 'Monitoring', {
+      queueServiceLevels: tierQueueServiceLevels(ROUTING_DEFINITION),
+      alarmEmail: props.alarmEmail,
+      retain,
+    });
+    monitoring.monitorFunctions(functions);
+    for (const [name, queue] of queues) monitoring.monitorQueue(name, queue);
     const queueOf = (name: QueueName): CareQueue => {
       const queue = queues.get(name);
       if (!queue) throw new Error(`queue ${name} has senders but no consumer in functions/manifest.ts`);
@@ -198,15 +219,17 @@ export class CarebridgeStack extends Stack {
       for (const queueName of access.sendsTo ?? []) queueOf(queueName).bindSender(fn);
       for (const secret of access.secrets ?? []) secrets.bind(fn, secret);
       if (access.inboundMail) inboundMail.bindReader(fn);
+      if (access.deletesInboundMail) inboundMail.bindDeleter(fn);
       if (access.sendsEmail) emailSending.bindSender(fn);
       if (access.sendsSms) bindSms(definition, fn);
       if (access.chatConnections) chat.bindConnections(fn);
       if (access.startsCampaigns) campaigns.bindStarter(fn);
-      if (access.unsubscribeLinks) {
+      if (access.campaignLinks) {
         fn.addEnvironment(
           ENV.unsubscribeUrl,
           api.routeUrl(routePathOf(definitions, 'unsubscribe-link', definition)),
         );
+        fn.addEnvironment(ENV.surveyUrl, api.routeUrl(routePathOf(definitions, 'survey-link', definition)));
       }
       if (access.publishesEvents) {
         eventBus.grantPutEventsTo(fn);
@@ -242,7 +265,7 @@ export class CarebridgeStack extends Stack {
         case 'stream':
           table.addStreamConsumer(fn, {
             batchSize: definition.batchSize,
-            partitionKeyPrefix: definition.partitionKeyPrefix,
+            partitionKeyPrefixes: definition.partitionKeyPrefixes,
             onFailure: new FailureQueue(this, `${pascalCase(definition.name)}Failures`, {
               purpose: `${definition.name}: stream records that failed every retry`,
               encryptionKey: table.encryptionKey,
@@ -323,6 +346,15 @@ export class CarebridgeStack extends Stack {
     output('UserPoolClientId', auth.clientId, 'Staff app client');
     output('IssuerUrl', auth.issuerUrl, 'Issuer of staff JWTs');
     output('TableName', table.table.tableName, 'The single table');
+    output('AlarmTopicArn', monitoring.alarmTopic.topicArn, 'Alarm notifications (subscribe the on-call)');
+    output('DashboardName', monitoring.dashboard.dashboardName, 'The CloudWatch dashboard');
+    for (const [name, queue] of queues) {
+      output(
+        `${pascalCase(name)}QueueUrl`,
+        queue.queue.queueUrl,
+        `The ${name} queue (npm run redrive -- ${name})`,
+      );
+    }
     output('EventBusName', eventBus.eventBusName, 'Domain events (conversation.*, sla.breached)');
     output(
       'CampaignStateMachineArn',

@@ -65,7 +65,9 @@ describe('soak with faults on', () => {
 
   it('records 300 messages exactly once each, on the customers their verified identities make', async () => {
     // Act
-    report = await runSoak(stack.info, { messages: 300, seed: 12, maxSeconds: 45, idle: stack.asyncIdle });
+    // Routing now goes on through the tier queues, the e-level and the change stream: give it time to drain
+    // when the rest of the suite shares the machine (a bound on waiting, not a timing assertion).
+    report = await runSoak(stack.info, { messages: 300, seed: 12, maxSeconds: 150, idle: stack.asyncIdle });
     console.log(soakSummary(report));
 
     // Assess
@@ -101,7 +103,7 @@ describe('soak with faults on', () => {
       acceptedUnrecorded: 0,
     });
     expect(report.passed).toBe(true);
-  }, 60_000);
+  }, 180_000);
 
   it('really injected faults, which the stack reported and its event sources retried', () => {
     // Act

@@ -146,4 +146,10 @@ describe('readAppContext', () => {
       expect(() => contextOf({ allowedOrigins: value })).toThrow(/allowedOrigins must be/);
     },
   );
+
+  it('reads the address alarms are mailed to, and refuses one that is not an address', () => {
+    expect(contextOf({ alarmEmail: 'oncall@example.com' }).alarmEmail).toBe('oncall@example.com');
+    expect(contextOf({}).alarmEmail).toBeUndefined();
+    expect(() => contextOf({ alarmEmail: 'oncall' })).toThrow(/context alarmEmail must be an email address/);
+  });
 });

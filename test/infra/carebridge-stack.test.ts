@@ -1,9 +1,11 @@
-import type { App } from 'aws-cdk-lib';
+import { type App, Duration, NestedStack, type Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Schedule } from 'aws-cdk-lib/aws-events';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ENV, FUNCTIONS, type FunctionDefinition } from '../../functions/manifest.js';
 import { readAppContext } from '../../infra/lib/app-context.js';
 import { CarebridgeStack } from '../../infra/lib/carebridge-stack.js';
+import type { CareMonitoring } from '../../infra/lib/constructs/care-monitoring.js';
 import { acknowledgements, nagFindings, testApp, unbundledApp } from './support.js';
 
 const definitions: readonly FunctionDefinition[] = FUNCTIONS;
@@ -20,10 +22,13 @@ const FULL_CONTEXT = {
   smsKeywordReplies: 'on',
   chatFallbackDelaySeconds: '600',
   allowedOrigins: 'https://www.example.com',
+  alarmEmail: 'oncall@example.com',
 };
 
 let stack: CarebridgeStack;
 let template: Template;
+/** The HTTP API's routes, integrations and invoke permissions (a nested stack). */
+let routes: Template;
 let fullStack: CarebridgeStack;
 let full: Template;
 let twilio: Template;
@@ -39,6 +44,7 @@ beforeAll(() => {
   // bundle fails here. The other variants check wiring only and skip bundling.
   stack = stackFromContext(testApp());
   template = Template.fromStack(stack);
+  routes = nestedTemplate(stack, 'Routes');
   fullStack = stackFromContext(unbundledApp(FULL_CONTEXT));
   full = Template.fromStack(fullStack);
   twilio = Template.fromStack(
@@ -51,7 +57,8 @@ beforeAll(() => {
       }),
     ),
   );
-});
+  // Bundling every handler (about seventy) takes a minute on a quiet two-core machine.
+}, 300_000);
 
 const byName = (name: string): FunctionDefinition => {
   const definition = definitions.find((entry) => entry.name === name);
@@ -127,7 +134,7 @@ describe('CarebridgeStack', () => {
     it('routes every http entry, staff routes behind the JWT authorizer and the others without', () => {
       for (const definition of definitions) {
         if (definition.kind !== 'http') continue;
-        template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+        routes.hasResourceProperties('AWS::ApiGatewayV2::Route', {
           RouteKey: `${definition.method} ${definition.path}`,
           AuthorizationType: definition.auth === 'staff' ? 'JWT' : 'NONE',
         });
@@ -192,20 +199,20 @@ describe('CarebridgeStack', () => {
       expect(verificationRoutes.map((definition) => definition.name)).toContain('identity-verify');
       for (const definition of verificationRoutes) {
         if (definition.kind !== 'http') continue;
-        template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+        routes.hasResourceProperties('AWS::ApiGatewayV2::Route', {
           RouteKey: `${definition.method} ${definition.path}`,
           AuthorizationType: 'NONE',
           AuthorizerId: Match.absent(),
         });
       }
-      template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+      routes.hasResourceProperties('AWS::ApiGatewayV2::Route', {
         RouteKey: 'GET /v1/identity/verify',
         AuthorizationType: 'NONE',
       });
-      template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+      routes.hasResourceProperties('AWS::ApiGatewayV2::Route', {
         RouteKey: 'POST /v1/customers/{id}/merge',
         AuthorizationType: 'JWT',
-        AuthorizerId: { Ref: Match.stringLikeRegexp('^HttpApiStaffJwt') },
+        AuthorizerId: { Ref: Match.stringLikeRegexp('HttpApiStaffJwt') },
       });
     });
 
@@ -425,7 +432,7 @@ describe('CarebridgeStack', () => {
       for (const definition of definitions) {
         if (definition.kind !== 'schedule') continue;
         template.hasResourceProperties('AWS::Events::Rule', {
-          ScheduleExpression: `rate(${definition.everyMinutes} minute${definition.everyMinutes === 1 ? '' : 's'})`,
+          ScheduleExpression: Schedule.rate(Duration.minutes(definition.everyMinutes)).expressionString,
           State: 'ENABLED',
           Targets: Match.arrayWith([
             Match.objectLike({
@@ -592,10 +599,22 @@ describe('CarebridgeStack', () => {
     it('lets only the mail readers read the mail bucket, and gives them bucket and prefix', () => {
       for (const definition of definitions) {
         const reads = definition.access.inboundMail === 'read';
+        const handles = reads || definition.access.deletesInboundMail === true;
         expect(allows(definition, 's3:GetObject')).toBe(reads);
-        expect(ENV.inboundMailBucket in environmentOf(definition)).toBe(reads);
-        if (reads) expect(environmentOf(definition)[ENV.inboundMailPrefix]).toBe('inbound/');
+        expect(ENV.inboundMailBucket in environmentOf(definition)).toBe(handles);
+        if (handles) expect(environmentOf(definition)[ENV.inboundMailPrefix]).toBe('inbound/');
       }
+    });
+
+    it('lets only erasure and the mail receiver (a late message of an erased sender) delete raw mail', () => {
+      for (const definition of definitions) {
+        expect(allows(definition, 's3:DeleteObject')).toBe(definition.access.deletesInboundMail === true);
+      }
+      const deleters = definitions.filter((definition) => definition.access.deletesInboundMail === true);
+      expect(deleters.map((definition) => definition.name).sort()).toEqual([
+        'customers-erase',
+        'email-inbound',
+      ]);
     });
 
     it('lets the email senders send, with their settings, once a From address is configured', () => {
@@ -641,6 +660,7 @@ describe('CarebridgeStack', () => {
         [
           'dynamodb:ListStreams',
           'execute-api:ManageConnections',
+          's3:DeleteObject',
           's3:GetObject',
           'xray:PutTelemetryRecords',
           'xray:PutTraceSegments',
@@ -651,6 +671,7 @@ describe('CarebridgeStack', () => {
         [
           'dynamodb:ListStreams',
           'execute-api:ManageConnections',
+          's3:DeleteObject',
           's3:GetObject',
           'ses:SetActiveReceiptRuleSet',
           'sms-voice:SendTextMessage',
@@ -766,6 +787,66 @@ describe('CarebridgeStack', () => {
     }
   });
 
+  describe('operations', () => {
+    /** The monitoring's nested stack: topic, dashboard, alarms, metric filters. */
+    const monitoringOf = (from: CarebridgeStack): Template =>
+      Template.fromStack((from.node.findChild('Monitoring') as CareMonitoring).stack);
+
+    it('builds the dashboard, an error-rate alarm per function and an age alarm per tier queue', () => {
+      const monitoring = monitoringOf(stack);
+      monitoring.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+      for (const definition of definitions) {
+        monitoring.hasResourceProperties('AWS::CloudWatch::Alarm', {
+          AlarmDescription: Match.stringLikeRegexp(`^carebridge ${definition.name}: more than 5%`),
+        });
+      }
+      for (const queue of ['tier-e', 'tier-1', 'tier-2', 'tier-3']) {
+        monitoring.hasResourceProperties('AWS::CloudWatch::Alarm', {
+          MetricName: 'ApproximateAgeOfOldestMessage',
+          AlarmDescription: Match.stringLikeRegexp(`^carebridge ${queue}: its oldest message`),
+        });
+      }
+      monitoring.resourceCountIs('AWS::Logs::MetricFilter', definitions.length);
+    });
+
+    it('notifies the alarm topic from every alarm of the stack, dead-letter and failure queues included', () => {
+      const own = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
+      expect(own.length).toBeGreaterThan(0);
+      for (const alarm of own) {
+        expect(JSON.stringify([alarm.Properties.AlarmActions, alarm.Properties.OKActions])).toMatch(
+          /^\[\[\{"Fn::GetAtt":\["Monitoring[^"]*","Outputs\.[^"]*AlarmTopic[^"]*"\]\}\],\[\{"Fn::GetAtt"/,
+        );
+      }
+      const monitoring = monitoringOf(stack);
+      const topic = { Ref: Match.stringLikeRegexp('^AlarmTopic') };
+      monitoring.resourcePropertiesCountIs(
+        'AWS::CloudWatch::Alarm',
+        { AlarmActions: [topic], OKActions: [topic] },
+        Object.keys(monitoring.findResources('AWS::CloudWatch::Alarm')).length,
+      );
+    });
+
+    it('mails alarms to the address given as context, and to nobody by default', () => {
+      monitoringOf(fullStack).hasResourceProperties('AWS::SNS::Subscription', {
+        Protocol: 'email',
+        Endpoint: 'oncall@example.com',
+      });
+      monitoringOf(stack).resourceCountIs('AWS::SNS::Subscription', 0);
+    });
+
+    it('outputs the alarm topic, the dashboard and the URL of each queue, which the redrive script reads', () => {
+      template.hasOutput('AlarmTopicArn', { Value: Match.anyValue() });
+      template.hasOutput('DashboardName', { Value: Match.anyValue() });
+      const queues = new Set(
+        definitions.flatMap((definition) => (definition.kind === 'queue' ? [definition.queue] : [])),
+      );
+      for (const queue of queues) {
+        const id = queue.replace(/(^|-)([a-z0-9])/g, (_match, _dash, letter: string) => letter.toUpperCase());
+        template.hasOutput(`${id}QueueUrl`, { Value: { Ref: Match.stringLikeRegexp(`^${id}Queue`) } });
+      }
+    });
+  });
+
   it('leaves no AwsSolutions finding with the default context', () => {
     expect(nagFindings(stack)).toEqual([]);
   });
@@ -804,3 +885,12 @@ describe('CarebridgeStack', () => {
     }
   });
 });
+
+/** The template of the nested stack with this id under `stack`. */
+function nestedTemplate(stack: Stack, id: string): Template {
+  const nested = stack.node
+    .findAll()
+    .find((construct) => construct instanceof NestedStack && construct.node.id === id);
+  if (!(nested instanceof NestedStack)) throw new Error(`no nested stack ${id}`);
+  return Template.fromStack(nested);
+}

@@ -32,7 +32,10 @@ export function setHandlerEnv(extra: Record<string, string> = {}): void {
     IDENTITY_VERIFICATION_QUEUE_URL:
       'https://sqs.us-east-1.amazonaws.com/123456789012/carebridge-test-identity-verification',
     IDENTITY_SECRET: TEST_IDENTITY_SECRET,
-    CAMPAIGN_STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:123456789012:stateMachine:carebridge-test-campaigns',
+    INBOUND_EMAIL_BUCKET: 'carebridge-test-inbound-mail',
+    INBOUND_EMAIL_PREFIX: 'inbound/',
+    CAMPAIGN_STATE_MACHINE_ARN:
+      'arn:aws:states:us-east-1:123456789012:stateMachine:carebridge-test-campaigns',
     POWERTOOLS_LOG_LEVEL: 'SILENT',
     ...extra,
   });
