@@ -1,5 +1,4 @@
 import * as z from 'zod/mini';
-import type { Priority, Tier } from '../schemas/index.js';
 import { ChannelSchema, MAX_TAGS, PrioritySchema, TagSchema, TierSchema } from '../schemas/index.js';
 
 /**
