@@ -166,6 +166,8 @@ export async function runCampaignScenario(stack: BenchStack, runId: string): Pro
   });
   stack.counter.take();
   stack.logs.take();
+  // Units are computed per request by the meter (it reads the items around each write).
+  stack.meter.enabled = true;
 
   const enrol = (await import('../functions/campaigns/enrol.js')).handler as unknown as TaskHandler;
   const wave = (await import('../functions/campaigns/wave.js')).handler as unknown as TaskHandler;
@@ -230,6 +232,7 @@ export async function runCampaignScenario(stack: BenchStack, runId: string): Pro
   }
   const tallies = stack.counter.take();
   const logs = stack.logs.take();
+  stack.meter.enabled = false;
   const counters = await getCounts(db, campaign.campaignId);
   const sent = Object.values(counters).reduce((sum, step) => sum + (step.sent ?? 0), 0);
   delete process.env.CAREBRIDGE_CLOCK_OFFSET_MS;

@@ -209,7 +209,7 @@ async function handleHttpRequest(
   response: ServerResponse,
 ): Promise<void> {
   try {
-    const body = await readBody(request, MAX_REQUEST_BYTES);
+    const body = (await readBody(request, MAX_REQUEST_BYTES))?.toString('utf8');
     if (body === undefined) {
       response.statusCode = 413;
       response.end();

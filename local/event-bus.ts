@@ -265,11 +265,11 @@ async function handleRequest(
 ): Promise<void> {
   const path = new URL(request.url ?? '/', 'http://127.0.0.1').pathname;
   if (request.method === 'GET' && path === '/events') {
-    await readBody(request, MAX_REQUEST_BYTES);
+    (await readBody(request, MAX_REQUEST_BYTES))?.toString('utf8');
     sendJson(response, 200, { events: log() }, 'application/json');
     return;
   }
-  const body = await readBody(request, MAX_REQUEST_BYTES);
+  const body = (await readBody(request, MAX_REQUEST_BYTES))?.toString('utf8');
   if (body === undefined) {
     sendJson(response, 413, { __type: 'ValidationException', message: 'The request is too large' });
     return;

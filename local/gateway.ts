@@ -17,6 +17,7 @@ import {
 import { type CorsConfiguration, isPreflight, preflightResponse, withCorsHeaders } from './cors.js';
 import type { JwtAuthorizer } from './jwt-authorizer.js';
 import { invokeHandler } from './lambda-context.js';
+import { readBody } from './request-body.js';
 
 /**
  * The local stand-in for the API Gateway HTTP API: the manifest's routes on 127.0.0.1, each invoking
@@ -323,26 +324,6 @@ function send(response: ServerResponse, gatewayResponse: GatewayResponse, reques
   response.setHeader('apigw-requestid', requestId);
   response.setHeader('content-length', gatewayResponse.body.length);
   response.end(gatewayResponse.body);
-}
-
-/** The body, or undefined once it grows past `maxBytes`. */
-function readBody(request: IncomingMessage, maxBytes: number): Promise<Buffer | undefined> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    request.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > maxBytes) {
-        request.removeAllListeners('data');
-        request.resume();
-        resolve(undefined);
-        return;
-      }
-      chunks.push(chunk);
-    });
-    request.on('end', () => resolve(Buffer.concat(chunks)));
-    request.on('error', reject);
-  });
 }
 
 /** Header names lower-cased, repeats comma-joined. */

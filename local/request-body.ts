@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 
-/** A request's body as text, or undefined when it exceeds `maxBytes` (the rest is drained, unread). */
-export function readBody(request: IncomingMessage, maxBytes: number): Promise<string | undefined> {
+/** A request's body, or undefined when it exceeds `maxBytes` (the rest is drained, unread). */
+export function readBody(request: IncomingMessage, maxBytes: number): Promise<Buffer | undefined> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -15,7 +15,7 @@ export function readBody(request: IncomingMessage, maxBytes: number): Promise<st
       }
       chunks.push(chunk);
     });
-    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    request.on('end', () => resolve(Buffer.concat(chunks)));
     request.on('error', reject);
   });
 }

@@ -4,6 +4,7 @@ import type { Clock } from '../clock.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { IdSchema, IsoTimestampSchema } from '../schemas/index.js';
 import type { Db } from '../store/db.js';
+import { STORAGE_ATTRIBUTES } from '../store/items.js';
 import { customerCampaignIndexKeys } from '../store/keys.js';
 import { queryPages } from '../store/query-pages.js';
 import { replaceIfUnchanged } from '../store/replace-item.js';
@@ -99,10 +100,8 @@ export const RecipientSchema = z.strictObject({
 });
 export type Recipient = z.infer<typeof RecipientSchema>;
 
-const STORAGE = new Set(['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', TABLE_KEYS.entityAttribute]);
-
 function withoutStorage(item: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(item).filter(([name]) => !STORAGE.has(name)));
+  return Object.fromEntries(Object.entries(item).filter(([name]) => !STORAGE_ATTRIBUTES.has(name)));
 }
 
 /** Creates a draft. */

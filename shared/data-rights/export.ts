@@ -19,7 +19,7 @@ import {
 import { MergeRecordSchema } from '../schemas/merge-record.js';
 import { AuditRecordSchema, putAuditRecord } from '../store/audit.js';
 import type { Db } from '../store/db.js';
-import type { Item } from '../store/items.js';
+import { type Item, STORAGE_ATTRIBUTES } from '../store/items.js';
 import { verificationMailKey } from '../store/keys.js';
 import { TABLE_KEYS } from '../store/table-definition.js';
 import { type CustomerHoldings, findHoldings, holdingCounts, kindOf } from './holdings.js';
@@ -84,20 +84,6 @@ export const CustomerExportSchema = z.strictObject({
   counts: z.record(z.string(), z.number()),
 });
 export type CustomerExport = z.infer<typeof CustomerExportSchema>;
-
-/** Attributes that exist for the table's sake, not the customer's. */
-const STORAGE = new Set([
-  'pk',
-  'sk',
-  'gsi1pk',
-  'gsi1sk',
-  'gsi2pk',
-  'gsi2sk',
-  'gsi3pk',
-  'gsi3sk',
-  TABLE_KEYS.entityAttribute,
-  'version',
-]);
 
 /**
  * Exports a customer (a merged-away id gives the survivor; both sides are covered) and files an audit
@@ -206,7 +192,7 @@ export function exportDocument(holdings: CustomerHoldings, exportedAt: string): 
 function attributesOf(item: Item, ttlIsField: boolean): Record<string, unknown> {
   return Object.fromEntries(
     Object.entries(item).filter(
-      ([name]) => !STORAGE.has(name) && (ttlIsField || name !== TABLE_KEYS.ttlAttribute),
+      ([name]) => !STORAGE_ATTRIBUTES.has(name) || (ttlIsField && name === TABLE_KEYS.ttlAttribute),
     ),
   );
 }

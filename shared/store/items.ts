@@ -24,7 +24,7 @@ import {
 import { TABLE_KEYS } from './table-definition.js';
 
 /** Attributes that exist for the table's sake (keys, index keys, bookkeeping), not the entity's. */
-const STORAGE_ATTRIBUTES = new Set<string>([
+export const STORAGE_ATTRIBUTES: ReadonlySet<string> = new Set<string>([
   'pk',
   'sk',
   'gsi1pk',
