@@ -11,7 +11,7 @@ import { createDb } from '../../shared/store/db.js';
 import { eventually } from '../support/eventually.js';
 import { localApi } from '../support/local-api.js';
 import { useLocalStack } from '../support/local-stack.js';
-import { twilioSignature } from '../support/twilio.js';
+import { postLocalSms } from '../support/twilio.js';
 
 /**
  * Issue 8 on the local stack: a retention campaign from events/campaigns/retention.json over a seeded
@@ -370,25 +370,7 @@ describe('a follow-up survey on the local stack', () => {
 });
 
 function postTwilio(from: string, body: string): Promise<Response> {
-  const { webhookUrl, authToken, accountSid, number } = stack.info.twilio;
-  const sid = `SM${randomBytes(16).toString('hex')}`;
-  const params: [string, string][] = [
-    ['MessageSid', sid],
-    ['SmsSid', sid],
-    ['AccountSid', accountSid],
-    ['From', from],
-    ['To', number],
-    ['Body', body],
-    ['NumMedia', '0'],
-  ];
-  return fetch(webhookUrl, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      'x-twilio-signature': twilioSignature(authToken, webhookUrl, params),
-    },
-    body: new URLSearchParams(params).toString(),
-  });
+  return postLocalSms(stack.info.twilio, from, body);
 }
 
 /** A fixed-offset IANA zone (Etc/GMT±n) where the local hour is `hour` at `now`. */

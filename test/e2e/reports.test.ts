@@ -4,11 +4,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import type { LocalStack } from '../../local/stack.js';
 import { identitySecretFromText, siteSignature } from '../../shared/identity/site-signature.js';
-import { checkedFetch } from '../support/contract.js';
 import { eventually } from '../support/eventually.js';
 import { localApi } from '../support/local-api.js';
 import { useLocalStack } from '../support/local-stack.js';
-import { twilioSignature } from '../support/twilio.js';
+import { postLocalSms } from '../support/twilio.js';
 
 /**
  * Issue 9's reporting on the local stack: customers write by web form, SMS and email; staff reply to
@@ -65,27 +64,7 @@ const ReportSchema = z.object({
 
 /** POSTs a signed Twilio incoming-message webhook from `from`. */
 async function sms(from: string, body: string): Promise<void> {
-  const { webhookUrl, accountSid, number, authToken } = stack.info.twilio;
-  const sid = `SM${randomBytes(16).toString('hex')}`;
-  const params: [string, string][] = [
-    ['MessageSid', sid],
-    ['SmsSid', sid],
-    ['AccountSid', accountSid],
-    ['From', from],
-    ['To', number],
-    ['Body', body],
-    ['NumMedia', '0'],
-    ['NumSegments', '1'],
-    ['ApiVersion', '2010-04-01'],
-  ];
-  const response = await checkedFetch(webhookUrl, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      'x-twilio-signature': twilioSignature(authToken, webhookUrl, params),
-    },
-    body: new URLSearchParams(params).toString(),
-  });
+  const response = await postLocalSms(stack.info.twilio, from, body);
   expect(response.status).toBe(200);
 }
 

@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import type { HttpEvent } from '../../functions/lib/http.js';
 import { loadEvent } from './events.js';
 
@@ -57,4 +57,38 @@ export function twilioEvent(
   const changed = params.map(([name, value]): [string, string] => [name, changes[name] ?? value]);
   const added = Object.entries(changes).filter(([name]) => !params.some(([existing]) => existing === name));
   return withSignedForm(event, [...changed, ...added]);
+}
+
+/** The local stack's Twilio settings (`.carebridge/local.json` `twilio`). */
+export interface LocalTwilio {
+  readonly webhookUrl: string;
+  readonly authToken: string;
+  readonly accountSid: string;
+  readonly number: string;
+}
+
+/**
+ * POSTs an incoming SMS to the local stack's Twilio webhook from `from`, signed as Twilio signs it, with
+ * a fresh MessageSid; the answer is checked against the OpenAPI contract like every e2e answer.
+ */
+export async function postLocalSms(twilio: LocalTwilio, from: string, body: string): Promise<Response> {
+  const { checkedFetch } = await import('./contract.js');
+  const sid = `SM${randomBytes(16).toString('hex')}`;
+  const params: [string, string][] = [
+    ['MessageSid', sid],
+    ['SmsSid', sid],
+    ['AccountSid', twilio.accountSid],
+    ['From', from],
+    ['To', twilio.number],
+    ['Body', body],
+    ['NumMedia', '0'],
+  ];
+  return checkedFetch(twilio.webhookUrl, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-twilio-signature': twilioSignature(twilio.authToken, twilio.webhookUrl, params),
+    },
+    body: new URLSearchParams(params).toString(),
+  });
 }
