@@ -49,7 +49,9 @@ export const handler = middy<SQSEvent, SQSBatchResponse>()
   .handler(async (event, context) => {
     const forwards: PendingTierRequest[] = [];
     const routed = await processPartialResponse(event, routeRecord(forwards), processor, { context });
-    const unsent = await sendToTiers(sqs, tierQueues, forwards);
+    const unsent = await sendToTiers(sqs, tierQueues, forwards, (error) =>
+      logger.warn('a tier queue refused a batch', { error }),
+    );
     if (unsent.length > 0)
       logger.warn('tier queues refused forwards; they are retried', { count: unsent.length });
     return {

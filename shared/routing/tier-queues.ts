@@ -92,6 +92,8 @@ export async function sendToTiers(
   sqs: SQSClient,
   queueUrls: Partial<TierQueueUrls>,
   pending: readonly PendingTierRequest[],
+  /** Told why a batch was refused (its entries are in the result). */
+  onError?: (error: unknown) => void,
 ): Promise<string[]> {
   const byTier = new Map<Tier, PendingTierRequest[]>();
   const ordered = [...pending].sort((a, b) => a.request.occurredAt.localeCompare(b.request.occurredAt));
@@ -122,8 +124,9 @@ export async function sendToTiers(
           const entry = chunk[Number(failure.Id)];
           if (entry) failed.push(entry.id);
         }
-      } catch {
-        // The whole batch is retried by the caller; every entry is reported.
+      } catch (error) {
+        // The whole batch is retried by the caller; every entry is reported, and why.
+        onError?.(error);
         failed.push(...chunk.map((entry) => entry.id));
       }
     }
@@ -137,6 +140,9 @@ export async function sendToTier(
   queueUrls: Partial<TierQueueUrls>,
   request: TierRequest,
 ): Promise<void> {
-  const failed = await sendToTiers(sqs, queueUrls, [{ id: request.interactionId, request }]);
-  if (failed.length > 0) throw new Error(`tier ${request.tier} queue refused the hand-off`);
+  let cause: unknown;
+  const failed = await sendToTiers(sqs, queueUrls, [{ id: request.interactionId, request }], (error) => {
+    cause = error;
+  });
+  if (failed.length > 0) throw new Error(`tier ${request.tier} queue refused the hand-off`, { cause });
 }

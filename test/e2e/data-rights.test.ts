@@ -7,7 +7,6 @@ import type { LocalStack } from '../../local/stack.js';
 import { CustomerExportSchema } from '../../shared/data-rights/export.js';
 import { identitySecretFromText, siteSignature } from '../../shared/identity/site-signature.js';
 import { createDb, type Db } from '../../shared/store/db.js';
-import { checkedFetch } from '../support/contract.js';
 import {
   exportedRefs,
   isTheirs,
@@ -19,7 +18,7 @@ import {
 import { eventually } from '../support/eventually.js';
 import { localApi } from '../support/local-api.js';
 import { useLocalStack } from '../support/local-stack.js';
-import { twilioSignature } from '../support/twilio.js';
+import { postLocalSms } from '../support/twilio.js';
 
 /**
  * Issue 9 on the local stack, over its real interfaces: a customer who wrote by web form, email (its raw
@@ -98,24 +97,7 @@ describe('data rights on the local stack', () => {
     } finally {
       transport.close();
     }
-    const { webhookUrl, authToken, accountSid, number } = stack.info.twilio;
-    const sid = `SM${randomBytes(16).toString('hex')}`;
-    const params: [string, string][] = [
-      ['MessageSid', sid],
-      ['AccountSid', accountSid],
-      ['From', phone],
-      ['To', number],
-      ['Body', 'Hello?'],
-      ['NumMedia', '0'],
-    ];
-    const sms = await checkedFetch(webhookUrl, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        'x-twilio-signature': twilioSignature(authToken, webhookUrl, params),
-      },
-      body: new URLSearchParams(params).toString(),
-    });
+    const sms = await postLocalSms(stack.info.twilio, phone, 'Hello?');
 
     // Assess
     expect(form.status).toBe(202);

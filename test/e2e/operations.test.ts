@@ -20,7 +20,7 @@ import { checkedFetch } from '../support/contract.js';
 import { eventually } from '../support/eventually.js';
 import { localApi } from '../support/local-api.js';
 import { useLocalStack } from '../support/local-stack.js';
-import { twilioSignature } from '../support/twilio.js';
+import { postLocalSms } from '../support/twilio.js';
 import { connect, opened, type TestSocket } from '../support/websocket.js';
 
 /**
@@ -155,25 +155,7 @@ describe('logs and metrics of a customer on every channel', () => {
     } finally {
       transport.close();
     }
-    const sid = `SM${randomBytes(16).toString('hex')}`;
-    const params: [string, string][] = [
-      ['MessageSid', sid],
-      ['SmsSid', sid],
-      ['AccountSid', stack.info.twilio.accountSid],
-      ['From', phone],
-      ['To', stack.info.twilio.number],
-      ['Body', bodies[2]],
-      ['NumMedia', '0'],
-    ];
-    const { webhookUrl, authToken } = stack.info.twilio;
-    const sms = await checkedFetch(webhookUrl, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        'x-twilio-signature': twilioSignature(authToken, webhookUrl, params),
-      },
-      body: new URLSearchParams(params).toString(),
-    });
+    const sms = await postLocalSms(stack.info.twilio, phone, bodies[2] ?? '');
     expect(sms.status).toBe(200);
     const session = await checkedFetch(stack.info.chat.sessionsUrl, {
       method: 'POST',
