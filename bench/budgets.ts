@@ -65,8 +65,8 @@ export const BUNDLE_ALLOWANCES: Readonly<Record<string, BundleAllowance>> = {
     why: `campaign messages go through the outbound path (three senders: SES v2, End User Messaging, API Gateway management) with the contact ledger and signed unsubscribe links; ${LOGGER}; ${METRICS}`,
   },
   'email-inbound': {
-    maxBytes: 686 * KB,
-    why: `postal-mime (76 KB, 46 KB of it the HTML entity table of its html-to-text conversion) parses every message; with zod and the ingest path that does not fit in floor + 100 KB; ${LOGGER}`,
+    maxBytes: 678 * KB,
+    why: `postal-mime (69 KB with UTF-8 output, most of it the HTML entity table of its html-to-text conversion) parses every message; with zod and the ingest path that does not fit in floor + 100 KB; ${LOGGER}`,
   },
 };
 

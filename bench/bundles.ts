@@ -44,7 +44,7 @@ const OWN_CODE = '(carebridge)';
 
 /**
  * The esbuild options NodejsFunction derives from LAMBDA_BUNDLING (infra/bundling.ts), so the bench
- * measures what `cdk deploy` ships: bundle, platform node, the shared target/format/minify/source-map/
+ * measures what `cdk deploy` ships: bundle, platform node, the shared target/format/minify/charset/source-map/
  * main-fields/banner, and no external modules (the AWS SDK is bundled).
  */
 export function lambdaBuildOptions(outfile: string): BuildOptions {
@@ -54,6 +54,7 @@ export function lambdaBuildOptions(outfile: string): BuildOptions {
     target: LAMBDA_BUNDLING.target,
     format: LAMBDA_BUNDLING.format,
     minify: LAMBDA_BUNDLING.minify,
+    charset: LAMBDA_BUNDLING.charset,
     // CDK's DEFAULT mode is esbuild's `linked`: a separate .map named by a sourceMappingURL comment.
     sourcemap: LAMBDA_BUNDLING.sourceMap ? esbuildSourceMap(LAMBDA_BUNDLING.sourceMapMode) : false,
     mainFields: LAMBDA_BUNDLING.mainFields,
@@ -215,6 +216,65 @@ export function floorSource(sdkClients: readonly string[]): string {
   }
   lines.push(`export const clients = [${constructed.join(', ')}];`);
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * Module source of the **libraries floor**: the SDK floor plus the handler shell every function carries
+ * and no domain code: the Powertools Logger, middy, zod with its English messages, and the HTTP layer
+ * (functions/lib/http.ts), handling one request with a one-field schema. The libraries the engineering
+ * rules prefer cost this much before a function does anything of its own (docs/performance.md).
+ */
+export function librariesFloorSource(sdkClients: readonly string[]): string {
+  return `${floorSource(sdkClients)}import * as z from 'zod/mini';
+import { httpHandler, json, parseInput } from './functions/lib/http.js';
+const QuerySchema = z.object({ limit: z.optional(z.string().check(z.maxLength(10))) });
+export const handler = httpHandler(async (event) => json(200, parseInput(QuerySchema, event.queryStringParameters ?? {})), { roles: ['agent'] });
+`;
+}
+
+/** A libraries floor bundle (`librariesFloorSource`) and the functions sharing its SDK floor. */
+export interface LibrariesFloor {
+  /** Its file, with the name of the first function sharing it (whose environment times it). */
+  readonly bundle: Pick<FunctionBundle, 'name' | 'file' | 'floorFile'>;
+  readonly bytes: number;
+  /** The functions whose SDK floor it extends. */
+  readonly functions: readonly string[];
+}
+
+/**
+ * One libraries floor per SDK floor the bundles share (`outDir/libraries-<n>/index.mjs`), built with the
+ * same options, so each function can be set beside the libraries it carries (docs/performance.md).
+ */
+export async function buildLibrariesFloors(
+  repoRoot: string,
+  outDir: string,
+  bundles: readonly FunctionBundle[],
+): Promise<LibrariesFloor[]> {
+  const groups = new Map<string, FunctionBundle[]>();
+  for (const bundle of bundles)
+    groups.set(bundle.floorFile, [...(groups.get(bundle.floorFile) ?? []), bundle]);
+  return Promise.all(
+    [...groups.values()].map(async (members, index) => {
+      const [first] = members;
+      if (!first) throw new Error('a floor without functions');
+      const file = join(outDir, `libraries-${index}`, 'index.mjs');
+      await build({
+        ...lambdaBuildOptions(file),
+        stdin: {
+          contents: librariesFloorSource(first.sdkClients),
+          resolveDir: repoRoot,
+          sourcefile: `libraries-${index}.ts`,
+          loader: 'ts',
+        },
+        absWorkingDir: repoRoot,
+      });
+      return {
+        bundle: { name: first.name, file, floorFile: first.floorFile },
+        bytes: (await stat(file)).size,
+        functions: members.map((member) => member.name),
+      };
+    }),
+  );
 }
 
 function esbuildSourceMap(mode: string): 'linked' | 'external' | 'inline' | 'both' {

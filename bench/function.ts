@@ -3,7 +3,9 @@
  * against its budgets, as `npm run bench` measures them but in seconds: the bundle beside its SDK
  * floor, where the bytes over the floor go, package by package, our own code's largest modules, and
  * the init time over fresh processes. `--profile` keeps the bundles and writes a CPU profile of each
- * import, handler and floor, with the function's environment (docs/performance.md).
+ * import, handler and floor, with the function's environment. `--libraries` also builds and times the
+ * function's libraries floor (its SDK floor plus the Logger, middy, zod and the HTTP layer, with no
+ * domain code), which shows how much of each budget the preferred libraries leave (docs/performance.md).
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -13,19 +15,23 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
 import { FUNCTIONS } from '../functions/manifest.js';
 import { INIT_RATIO_BUDGET } from './budgets.js';
-import { bundleFunctions, type FunctionBundle } from './bundles.js';
+import { buildLibrariesFloors, bundleFunctions, type FunctionBundle } from './bundles.js';
 import { functionEnv, measureInitTimes } from './init-time.js';
 import { table } from './report.js';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { rounds: { type: 'string', default: '21' }, profile: { type: 'boolean', default: false } },
+  options: {
+    rounds: { type: 'string', default: '21' },
+    profile: { type: 'boolean', default: false },
+    libraries: { type: 'boolean', default: false },
+  },
 });
 const rounds = Number(values.rounds);
 const unknown = positionals.filter((name) => !FUNCTIONS.some((definition) => definition.name === name));
 if (positionals.length === 0 || unknown.length > 0 || !Number.isInteger(rounds) || rounds < 1) {
   process.stderr.write(
-    `usage: npx tsx bench/function.ts <name>… [--rounds N] [--profile]\n${unknown.length > 0 ? `unknown: ${unknown.join(', ')}\n` : ''}functions: ${FUNCTIONS.map((definition) => definition.name).join(', ')}\n`,
+    `usage: npx tsx bench/function.ts <name>… [--rounds N] [--profile] [--libraries]\n${unknown.length > 0 ? `unknown: ${unknown.join(', ')}\n` : ''}functions: ${FUNCTIONS.map((definition) => definition.name).join(', ')}\n`,
   );
   process.exit(2);
 }
@@ -38,6 +44,7 @@ const kb = (bytes: number) => Math.round((bytes / 1024) * 10) / 10;
 try {
   const bundles = await bundleFunctions(repoRoot, workDir, positionals);
   const inits = await measureInitTimes(bundles, workDir, rounds);
+  const libraries = values.libraries ? await librariesFloors(bundles) : new Map<string, string>();
   for (const bundle of bundles) {
     const init = inits.find((candidate) => candidate.name === bundle.name);
     const initVerdict =
@@ -51,6 +58,7 @@ try {
         `${bundle.name} (${bundle.entry})`,
         `  bundle ${kb(bundle.bytes)} KB, SDK floor ${kb(bundle.floorBytes)} KB, budget ${kb(bundle.budgetBytes)} KB: ${bundle.bytes <= bundle.budgetBytes ? 'ok' : 'MISS'}`,
         `  init ${init?.initMs} ms, SDK floor ${init?.sdkFloorInitMs} ms, ratio ${init?.ratio} (median of ${rounds} pairs; budget ${INIT_RATIO_BUDGET}): ${initVerdict}`,
+        ...(libraries.has(bundle.name) ? [libraries.get(bundle.name) ?? ''] : []),
         `  SDK clients: ${bundle.sdkClients.join(', ') || 'none'}`,
         '  bytes over the floor, by package:',
         table([['package', 'KB', 'floor KB', 'over KB'], ...overFloor(bundle)])
@@ -92,6 +100,31 @@ async function profiles(bundle: FunctionBundle): Promise<string[]> {
       env: functionEnv(bundle.name),
     });
     lines.push(`  ${kind} profile: ${dir} (bundle ${file})`);
+  }
+  return lines;
+}
+
+/**
+ * Each function's libraries floor (bench/bundles.ts `librariesFloorSource`) beside its SDK floor: its
+ * bytes against the bundle budget and its init ratio, timed like the handler's, one line per function.
+ */
+async function librariesFloors(bundles: readonly FunctionBundle[]): Promise<Map<string, string>> {
+  const floors = await buildLibrariesFloors(repoRoot, workDir, bundles);
+  const inits = await measureInitTimes(
+    floors.map((floor) => floor.bundle),
+    workDir,
+    rounds,
+  );
+  const lines = new Map<string, string>();
+  for (const floor of floors) {
+    const init = inits.find((candidate) => candidate.name === floor.bundle.name);
+    for (const name of floor.functions) {
+      const budget = bundles.find((bundle) => bundle.name === name)?.budgetBytes ?? Number.NaN;
+      lines.set(
+        name,
+        `  libraries floor (SDK floor + Logger, middy, zod, HTTP layer; no domain code): ${kb(floor.bytes)} KB, leaving ${kb(budget - floor.bytes)} KB of the bundle budget; init ${init?.initMs} ms, ratio ${init?.ratio} of the SDK floor`,
+      );
+    }
   }
   return lines;
 }

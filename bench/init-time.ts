@@ -38,7 +38,7 @@ const UNUSED_ENDPOINT = 'http://127.0.0.1:9';
  * back, alternating which goes first, so a noisy moment hits both alike.
  */
 export async function measureInitTimes(
-  bundles: readonly FunctionBundle[],
+  bundles: readonly Pick<FunctionBundle, 'name' | 'file' | 'floorFile'>[],
   workDir: string,
   rounds: number,
 ): Promise<InitTime[]> {

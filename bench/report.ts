@@ -92,6 +92,8 @@ export function formatReport(results: BenchResults): string {
       'floor ms',
       'ratio',
       'init',
+      'libs floor KB',
+      'libs ratio',
       'largest packages (KB)',
     ],
   ];
@@ -112,6 +114,8 @@ export function formatReport(results: BenchResults): string {
       figures.sdkFloorInitMs,
       figures.initRatio,
       figures.initMet === null ? 'n/a' : figures.initMet ? 'ok' : 'MISS',
+      kb(figures.librariesFloorBundleBytes),
+      figures.librariesFloorInitRatio,
       largest,
     ]);
   }
@@ -119,6 +123,7 @@ export function formatReport(results: BenchResults): string {
     [
       'Functions: bundled as infra/bundling.ts says; init = median import time over fresh node processes.',
       `Budgets (docs/performance.md): bundle at most 450 KB, or the SDK floor + 100 KB where the floor is over 350 KB; init at most ${INIT_RATIO_BUDGET}x the SDK floor's (n/a: no SDK client, empty floor)`,
+      'libs floor: the SDK floor plus the Powertools Logger, middy, zod and the HTTP layer with no domain code; libs ratio: its init / the SDK floor init',
       table(functionRows),
     ].join('\n'),
   );

@@ -70,6 +70,12 @@ export interface FunctionFigures {
   /** Ratio at most 1.1; null for a function bundling no SDK client (its floor is an empty module). */
   readonly initMet: boolean | null;
   readonly sdkFloorBundleBytes: number;
+  /**
+   * The libraries floor: the SDK floor plus the Powertools Logger, middy, zod and the HTTP layer with no
+   * domain code (bench/bundles.ts), its bytes and its init / SDK floor init, timed like the handler's.
+   */
+  readonly librariesFloorBundleBytes: number;
+  readonly librariesFloorInitRatio: number;
   readonly sdkClients: readonly string[];
   /** The packages weighing most in the bundle, bytes of minified output. */
   readonly largestPackages: Readonly<Record<string, number>>;

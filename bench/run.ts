@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { version as esbuildVersion } from 'esbuild';
 import { BUNDLE_ALLOWANCES, INIT_RATIO_BUDGET } from './budgets.js';
-import { bundleFunctions } from './bundles.js';
+import { buildLibrariesFloors, bundleFunctions } from './bundles.js';
 import { runCampaignScenario } from './campaigns.js';
 import { campaignCostPerMillion, costPerMillion, loadPrices } from './cost.js';
 import { MESSAGE, ROUTE_BATCH_SIZE, runIngestScenarios } from './ingest.js';
@@ -56,6 +56,13 @@ try {
   const bundles = await bundleFunctions(repoRoot, workDir);
   progress(`timing init, ${INIT_ROUNDS} fresh processes per bundle`);
   const inits = await measureInitTimes(bundles, workDir, INIT_ROUNDS);
+  progress('timing the libraries floors');
+  const librariesFloors = await buildLibrariesFloors(repoRoot, workDir, bundles);
+  const librariesInits = await measureInitTimes(
+    librariesFloors.map((floor) => floor.bundle),
+    workDir,
+    INIT_ROUNDS,
+  );
 
   progress('starting dynalite and fauxqs; ingest scenarios');
   const stack = await startBenchStack();
@@ -127,6 +134,8 @@ try {
     const init = inits.find((candidate) => candidate.name === bundle.name);
     const initRatio = init?.ratio ?? Number.NaN;
     const allowance = BUNDLE_ALLOWANCES[bundle.name];
+    const libraries = librariesFloors.find((floor) => floor.functions.includes(bundle.name));
+    const librariesInit = librariesInits.find((candidate) => candidate.name === libraries?.bundle.name);
     functions[bundle.name] = {
       bundleBytes: bundle.bytes,
       bundleBudgetBytes: bundle.budgetBytes,
@@ -137,6 +146,8 @@ try {
       initRatio,
       initMet: bundle.sdkClients.length === 0 ? null : initRatio <= INIT_RATIO_BUDGET,
       sdkFloorBundleBytes: bundle.floorBytes,
+      librariesFloorBundleBytes: libraries?.bytes ?? Number.NaN,
+      librariesFloorInitRatio: librariesInit?.ratio ?? Number.NaN,
       sdkClients: bundle.sdkClients,
       largestPackages: Object.fromEntries(
         bundle.packages.slice(0, 8).map((entry) => [entry.name, entry.bytes]),
