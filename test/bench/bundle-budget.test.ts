@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -5,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALLOWANCE_SLACK_BYTES, BUNDLE_ALLOWANCES } from '../../bench/budgets.js';
-import { bundleFunctions, type FunctionBundle } from '../../bench/bundles.js';
+import { buildLibrariesFloors, bundleFunctions, type FunctionBundle } from '../../bench/bundles.js';
 import { FUNCTIONS } from '../../functions/manifest.js';
 
 // The bundle half of the per-function budget (docs/performance.md), on every `npm test`: every function
@@ -57,6 +58,36 @@ describe('function bundles', () => {
       return [];
     });
     expect(stale).toEqual([]);
+  });
+
+  it('builds one working libraries floor per SDK floor, heavier than the SDK floor alone', async () => {
+    const floors = await buildLibrariesFloors(repoRoot, outDir, bundles);
+    expect(floors.flatMap((floor) => floor.functions).sort()).toEqual(
+      bundles.map((bundle) => bundle.name).sort(),
+    );
+    for (const floor of floors) {
+      const members = bundles.filter((bundle) => floor.functions.includes(bundle.name));
+      expect(new Set(members.map((bundle) => bundle.floorFile))).toEqual(new Set([floor.bundle.floorFile]));
+      // The Logger, middy and zod come to well over 30 KB on top of the SDK clients.
+      expect(floor.bytes - (members[0]?.floorBytes ?? 0)).toBeGreaterThan(30 * 1024);
+    }
+    // It is a handler shell that works: a staff request through middy, the role check and zod.
+    const [first] = floors;
+    const answer = execFileSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `const { handler } = await import(${JSON.stringify(first?.bundle.file)});
+const request = (groups, limit) => ({ queryStringParameters: { limit }, requestContext: { authorizer: { jwt: { claims: { sub: 'a', 'cognito:groups': groups } } } } });
+const ok = await handler(request('agent', '5'), {});
+const refused = await handler(request('marketing', '5'), {});
+const invalid = await handler(request('agent', 'x'.repeat(11)), {});
+process.stdout.write(JSON.stringify([ok.statusCode, ok.body, refused.statusCode, invalid.statusCode]));`,
+      ],
+      { env: { ...process.env, AWS_REGION: 'us-east-1', POWERTOOLS_LOG_LEVEL: 'SILENT' }, encoding: 'utf8' },
+    );
+    expect(JSON.parse(answer)).toEqual([200, JSON.stringify({ limit: '5' }), 403, 400]);
   });
 
   it("registers zod's English messages in every HTTP function", () => {
