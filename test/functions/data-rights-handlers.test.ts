@@ -4,7 +4,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { HttpEvent, HttpResult } from '../../functions/lib/http.js';
 import { systemClock } from '../../shared/clock.js';
 import { ingestInbound } from '../../shared/ingest/ingest.js';
-import { loadEvent } from '../support/events.js';
+import { type StaffRequest, staffRequestEvent } from '../support/events.js';
 import { useHandlerTable } from '../support/handler-table.js';
 import { email, inbound, phone } from '../support/inbound.js';
 import { lambdaContext, setHandlerEnv } from '../support/lambda.js';
@@ -33,30 +33,13 @@ afterEach(() => s3.reset());
 
 const UNKNOWN_ID = '01JDQ3V9XK4T2B7Y8Z0M5N6P7Q';
 
-interface Request {
-  /** The caller's `cognito:groups` claim, `[admin]` when omitted; null: no verified caller at all. */
-  readonly groups?: string | null;
-  readonly id: string;
-  readonly body?: unknown;
-}
-
-function staffEvent(request: Request): HttpEvent {
-  const event = loadEvent<HttpEvent>('http/staff-get-customer.json');
-  const claims = event.requestContext.authorizer?.jwt?.claims ?? {};
-  claims['cognito:groups'] = request.groups ?? '[admin]';
-  if (request.groups === null) delete event.requestContext.authorizer;
-  return {
-    ...event,
-    pathParameters: { id: request.id },
-    headers: { ...event.headers, 'content-type': 'application/json' },
-    ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
-  };
-}
+/** Data-rights requests always name a customer. */
+type Request = StaffRequest & { readonly id: string };
 
 async function call(name: Route, request: Request) {
   const handler = handlers.get(name);
   if (!handler) throw new Error(`${name} was not loaded`);
-  const result = await handler(staffEvent(request), lambdaContext(`customers-${name}`));
+  const result = await handler(staffRequestEvent(request), lambdaContext(`customers-${name}`));
   return { status: result.statusCode, body: result.body ? JSON.parse(result.body) : undefined };
 }
 

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { HttpEvent, HttpResult } from '../../functions/lib/http.js';
 import { getArticle } from '../../shared/store/kb-articles.js';
-import { loadEvent } from '../support/events.js';
+import { type StaffRequest, staffRequestEvent } from '../support/events.js';
 import { useHandlerTable } from '../support/handler-table.js';
 import { lambdaContext, setHandlerEnv } from '../support/lambda.js';
 
@@ -30,31 +30,8 @@ beforeAll(async () => {
 
 const UNKNOWN_ID = '01JDQ3V9XK4T2B7Y8Z0M5N6P7Q';
 
-interface Request {
-  /** The caller's `cognito:groups` claim, `[admin]` when omitted; null: no verified caller at all. */
-  readonly groups?: string | null;
-  readonly id?: string;
-  readonly query?: Record<string, string>;
-  readonly body?: unknown;
-}
-
-/** An API Gateway event of a staff caller (admin unless `groups` says otherwise; none: no claims). */
-function staffEvent(request: Request): HttpEvent {
-  const event = loadEvent<HttpEvent>('http/staff-get-customer.json');
-  const claims = event.requestContext.authorizer?.jwt?.claims ?? {};
-  claims['cognito:groups'] = request.groups ?? '[admin]';
-  if (request.groups === null) delete event.requestContext.authorizer;
-  return {
-    ...event,
-    pathParameters: request.id === undefined ? {} : { id: request.id },
-    ...(request.query ? { queryStringParameters: request.query } : {}),
-    headers: { ...event.headers, 'content-type': 'application/json' },
-    ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
-  };
-}
-
-async function call(handler: Handler, request: Request) {
-  const result = await handler(staffEvent(request), lambdaContext('kb-articles'));
+async function call(handler: Handler, request: StaffRequest) {
+  const result = await handler(staffRequestEvent(request), lambdaContext('kb-articles'));
   return { status: result.statusCode, body: result.body ? JSON.parse(result.body) : undefined };
 }
 

@@ -5,7 +5,7 @@ import { applyAggregates } from '../../shared/reports/aggregates.js';
 import { COUNTER, firstResponseBucketCounter, tagCounter } from '../../shared/reports/metrics.js';
 import { getConversation } from '../../shared/store/conversations.js';
 import { fixedClock } from '../support/chat.js';
-import { loadEvent } from '../support/events.js';
+import { type StaffRequest, staffRequestEvent } from '../support/events.js';
 import { useHandlerTable } from '../support/handler-table.js';
 import { email, inbound } from '../support/inbound.js';
 import { lambdaContext, setHandlerEnv } from '../support/lambda.js';
@@ -49,29 +49,11 @@ beforeAll(async () => {
   ]);
 });
 
-interface Request {
-  /** The caller's `cognito:groups` claim. */
-  readonly groups: string;
-  readonly id?: string;
-  readonly query?: Record<string, string>;
-  readonly body?: unknown;
-}
-
-function staffEvent(request: Request): HttpEvent {
-  const event = loadEvent<HttpEvent>('http/staff-get-customer.json');
-  const claims = event.requestContext.authorizer?.jwt?.claims ?? {};
-  claims['cognito:groups'] = request.groups;
-  return {
-    ...event,
-    pathParameters: request.id === undefined ? {} : { id: request.id },
-    ...(request.query ? { queryStringParameters: request.query } : {}),
-    headers: { ...event.headers, 'content-type': 'application/json' },
-    ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
-  };
-}
+/** Report requests always name the caller's groups. */
+type Request = StaffRequest & { readonly groups: string };
 
 async function call(handler: Handler, request: Request) {
-  const result = await handler(staffEvent(request), lambdaContext('reports'));
+  const result = await handler(staffRequestEvent(request), lambdaContext('reports'));
   const contentType = String(result.headers?.['content-type'] ?? '');
   const body = result.body ?? '';
   return {
