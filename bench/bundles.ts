@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { type BuildOptions, build, type Metafile } from 'esbuild';
 import { FUNCTIONS } from '../functions/manifest.js';
 import { LAMBDA_BUNDLING } from '../infra/bundling.js';
@@ -96,15 +96,7 @@ export async function bundleFunctions(
     let floor = floors.get(key);
     if (!floor) {
       const file = join(outDir, `floor-${floors.size}`, 'index.mjs');
-      floor = build({
-        ...lambdaBuildOptions(file),
-        stdin: {
-          contents: floorSource(sdkClients),
-          resolveDir: repoRoot,
-          sourcefile: `floor-${floors.size}.js`,
-        },
-        absWorkingDir: repoRoot,
-      }).then(async (result) => ({
+      floor = buildSource(repoRoot, file, floorSource(sdkClients)).then(async (result) => ({
         file,
         bytes: (await stat(file)).size,
         packages: packagesOf(outputInputs(result.metafile, file)),
@@ -251,23 +243,17 @@ export async function buildLibrariesFloors(
   bundles: readonly FunctionBundle[],
 ): Promise<LibrariesFloor[]> {
   const groups = new Map<string, FunctionBundle[]>();
-  for (const bundle of bundles)
-    groups.set(bundle.floorFile, [...(groups.get(bundle.floorFile) ?? []), bundle]);
+  for (const bundle of bundles) {
+    const members = groups.get(bundle.floorFile) ?? [];
+    members.push(bundle);
+    groups.set(bundle.floorFile, members);
+  }
   return Promise.all(
     [...groups.values()].map(async (members, index) => {
       const [first] = members;
       if (!first) throw new Error('a floor without functions');
       const file = join(outDir, `libraries-${index}`, 'index.mjs');
-      await build({
-        ...lambdaBuildOptions(file),
-        stdin: {
-          contents: librariesFloorSource(first.sdkClients),
-          resolveDir: repoRoot,
-          sourcefile: `libraries-${index}.ts`,
-          loader: 'ts',
-        },
-        absWorkingDir: repoRoot,
-      });
+      await buildSource(repoRoot, file, librariesFloorSource(first.sdkClients));
       return {
         bundle: { name: first.name, file, floorFile: first.floorFile },
         bytes: (await stat(file)).size,
@@ -275,6 +261,15 @@ export async function buildLibrariesFloors(
       };
     }),
   );
+}
+
+/** Bundles module source (TypeScript, resolved from the repository root) into `file` as a function is bundled. */
+function buildSource(repoRoot: string, file: string, contents: string) {
+  return build({
+    ...lambdaBuildOptions(file),
+    stdin: { contents, resolveDir: repoRoot, sourcefile: `${basename(dirname(file))}.ts`, loader: 'ts' },
+    absWorkingDir: repoRoot,
+  });
 }
 
 function esbuildSourceMap(mode: string): 'linked' | 'external' | 'inline' | 'both' {
